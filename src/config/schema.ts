@@ -123,6 +123,8 @@ export const configSchema = z
       .strictObject({
         path: z.string().min(1).default('data/weighbridge.db'),
         flush_ms: z.int().min(1).max(60_000).default(250),
+        /** Raw samples older than this are deleted (hourly). */
+        raw_retention_days: z.number().positive().default(14),
       })
       .prefault({}),
     stats: z

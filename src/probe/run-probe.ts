@@ -111,7 +111,7 @@ export async function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: P
       method: 'POST',
       headers: req.headers,
       body: req.body,
-      dispatcher: deps.dispatcher,
+      dispatcher: target.dispatcher ?? deps.dispatcher,
       signal: ac.signal,
       headersTimeout: to.headers_ms + 5_000,
       bodyTimeout: to.idle_ms + 5_000,
@@ -126,7 +126,7 @@ export async function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: P
       outcome = 'protocol.content_type'
       message = `expected text/event-stream, got "${String(res.headers['content-type'] ?? 'none')}": ${excerpt(body)}`
     } else {
-      armIdle()
+      // No idle deadline before the first token: until then the first-token deadline governs.
       const end = await consumeStream(res.body, target, acc, { clock, armIdle, abort })
       if (aborted.by) ({ outcome } = aborted.by)
       else if (end.error) ({ outcome, message } = end.error)

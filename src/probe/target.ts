@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici'
 import type { Timeouts } from '../config/schema.js'
 import type { WireAdapter } from '../providers/adapter.js'
 
@@ -15,4 +16,6 @@ export interface ProbeTarget {
   headers: Record<string, string>
   timeouts: Timeouts
   price: { input_per_mtok: number; output_per_mtok: number }
+  /** This provider's connection pool (its own connect timeout); else the prober's default. */
+  dispatcher?: Dispatcher
 }

@@ -1,0 +1,21 @@
+import type { Catalog } from '../catalog.js'
+import type { ProbeSample } from '../core/types.js'
+import type { WeightsService } from '../routing/publisher.js'
+import type { SampleQuery } from '../store/sample-store.js'
+import type { StatsService } from '../stats/stats-service.js'
+
+export interface HealthReport {
+  status: 'ok' | 'degraded'
+  uptime_s: number
+  probes: { in_flight: number; completed: number; last_sample_at: string | null }
+  writer: { written: number; pending: number; dropped: number; failed_flushes: number }
+}
+
+/** What the HTTP layer may touch. No database handle: reads come from snapshots (samples excepted). */
+export interface ApiDeps {
+  catalog: Catalog
+  stats: StatsService
+  weights: WeightsService
+  health(): HealthReport
+  recentSamples(q: SampleQuery): ProbeSample[]
+}

@@ -1,0 +1,157 @@
+import { serve, type ServerType } from '@hono/node-server'
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import type { AddressInfo } from 'node:net'
+import type { Dispatcher } from 'undici'
+import { buildCatalog, type Catalog } from './catalog.js'
+import type { Config } from './config/schema.js'
+import { systemClock, type Clock } from './core/clock.js'
+import { systemRng, type Rng } from './core/random.js'
+import { createApp } from './http/app.js'
+import type { HealthReport } from './http/deps.js'
+import type { Logger } from './log.js'
+import { loadCorpus } from './probe/prompts.js'
+import { createProber } from './probe/prober.js'
+import type { ProbeTarget } from './probe/target.js'
+import { createWeightsService, type WeightsService } from './routing/publisher.js'
+import { createScheduler, type Scheduler } from './schedule/scheduler.js'
+import { startSimFleet } from './sim/server.js'
+import { createStatsService, type StatsService } from './stats/stats-service.js'
+import { openDatabase } from './store/db.js'
+import { sqliteSampleStore, type SampleStore } from './store/sample-store.js'
+import { createSampleWriter, type SampleWriter } from './store/sample-writer.js'
+import { providerDispatcher, resolveTargets } from './targets.js'
+
+export interface DaemonOptions {
+  config: Config
+  log: Logger
+  /** Overrides `storage.path` (`serve --db`). */
+  dbPath?: string
+  /** Overrides `server.port` (`serve --port`, `PORT`). */
+  port?: number
+  env?: NodeJS.ProcessEnv
+  clock?: Clock
+  rng?: Rng
+  /** Start the cron schedules (tests drive rounds by hand). Default true. */
+  schedules?: boolean
+}
+
+export interface Daemon {
+  url: string
+  catalog: Catalog
+  targets: readonly ProbeTarget[]
+  store: SampleStore
+  writer: SampleWriter
+  stats: StatsService
+  weights: WeightsService
+  scheduler: Scheduler
+  simUrls: ReadonlyMap<string, string>
+  /** Graceful stop: cancel in-flight probes (recorded as cancelled), flush samples, close everything. */
+  stop(): Promise<void>
+}
+
+const HOUR_MS = 3_600_000
+
+/**
+ * The composition root: the only place that builds real I/O (simulators,
+ * connection pools, database, timers, HTTP listener) and wires the stages
+ * probe → store → statistics → weights → API together.
+ */
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  const { config, log } = o
+  const clock = o.clock ?? systemClock
+  const rng = o.rng ?? systemRng
+  const cleanups: (() => Promise<void> | void)[] = []
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn()
+  }
+  try {
+    const usesSim = config.providers.some((p) => p.base_url.startsWith('sim://'))
+    let simUrls: ReadonlyMap<string, string> = new Map()
+    if (usesSim && config.simulator) {
+      const fleet = await startSimFleet(config.simulator.vendors, { clock })
+      cleanups.push(() => fleet.close())
+      simUrls = fleet.urls
+      log.info({ vendors: Object.fromEntries(simUrls) }, 'simulated vendors listening')
+    }
+    const dispatchers = new Map<string, Dispatcher>(config.providers.map((p) => [p.id, providerDispatcher(p.timeouts.connect_ms)]))
+    cleanups.push(() => Promise.all([...dispatchers.values()].map((d) => d.close())).then(() => undefined))
+    const targets = resolveTargets(config, { simUrls, env: o.env ?? process.env, dispatchers })
+    const catalog = buildCatalog(config)
+
+    const dbPath = o.dbPath ?? config.storage.path
+    const store = sqliteSampleStore(openDatabase(dbPath, log))
+    cleanups.push(() => store.close())
+    const writer = createSampleWriter(store, log, { flushMs: config.storage.flush_ms })
+    cleanups.push(() => writer.close())
+    log.info({ db: dbPath, samples: store.count() }, 'database open')
+
+    const stats = createStatsService({ store, clock, log, offerings: targets.map((t) => t.offering), minN: config.stats.min_n, slo: config.slo, refreshMs: config.stats.refresh_s * 1000 })
+    const weights = createWeightsService({
+      catalog, stats, clock, log,
+      window: config.weights.window,
+      minN: config.weights.min_n,
+      floor: config.weights.exploration_floor,
+      availabilityTarget: config.slo.availability,
+      ttlS: config.weights.ttl_s,
+      defaultProfile: config.weights.profile,
+    })
+    stats.start()
+    weights.recompute()
+    const weightsTimer = setInterval(() => weights.recompute(), config.weights.recompute_s * 1000)
+    cleanups.push(() => (clearInterval(weightsTimer), stats.stop()))
+    const pruneTimer = setInterval(() => {
+      const removed = store.pruneBefore(clock.wallMs() - config.storage.raw_retention_days * 24 * HOUR_MS)
+      if (removed > 0) log.info({ removed }, 'pruned raw samples past retention')
+    }, HOUR_MS)
+    pruneTimer.unref()
+    cleanups.push(() => clearInterval(pruneTimer))
+
+    let lastSampleAt: number | null = null
+    const prober = createProber({
+      deps: { dispatcher: dispatchers.values().next().value!, clock, countTokens },
+      sink: (s) => {
+        writer.add(s)
+        lastSampleAt = s.ts_ms
+      },
+      log,
+      caps: new Map(config.providers.map((p) => [p.id, p.max_concurrency])),
+    })
+    const targetsByModel = new Map<string, ProbeTarget[]>()
+    for (const t of targets) targetsByModel.set(t.model, [...(targetsByModel.get(t.model) ?? []), t])
+    const scheduler = createScheduler({ schedules: config.schedules, targetsByModel, buckets: config.prompt_buckets, corpus: loadCorpus(), prober, clock, rng, log })
+    // Stopping the scheduler (cancelling in-flight probes) must come before the writer's final flush.
+    cleanups.push(() => scheduler.stop())
+
+    const startedAt = clock.monoMs()
+    const health = (): HealthReport => ({
+      status: writer.stats.failedFlushes > 0 && writer.stats.pending > 0 ? 'degraded' : 'ok',
+      uptime_s: Math.round((clock.monoMs() - startedAt) / 1000),
+      probes: { in_flight: scheduler.inFlight, completed: scheduler.completed, last_sample_at: lastSampleAt === null ? null : new Date(lastSampleAt).toISOString() },
+      writer: { written: writer.stats.written, pending: writer.stats.pending, dropped: writer.stats.dropped, failed_flushes: writer.stats.failedFlushes },
+    })
+    const app = createApp({ catalog, stats, weights, health, recentSamples: (q) => store.recent(q) }, log)
+    const port = o.port ?? config.server.port
+    const server = await listen(app.fetch, config.server.host, port)
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const addr = server.address() as AddressInfo
+    const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+    if (o.schedules !== false) scheduler.start()
+    log.info({ url, offerings: targets.length, models: catalog.models.length }, 'weighbridge serving')
+
+    let stopping: Promise<void> | undefined
+    return {
+      url, catalog, targets, store, writer, stats, weights, scheduler, simUrls,
+      stop: () => (stopping ??= cleanup()),
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port, overrideGlobalObjects: false }, () => resolve(server))
+    server.once('error', reject)
+  })
+}
