@@ -6,6 +6,7 @@ interface MessagesEvent {
   type?: string
   message?: { usage?: Usage }
   delta?: { type?: string; text?: string; thinking?: string; partial_json?: string }
+  content_block?: { type?: string; name?: string }
   usage?: Usage
   error?: { type?: string; message?: string }
 }
@@ -60,6 +61,10 @@ export const anthropicMessagesAdapter: WireAdapter = {
             if (u) out.push({ kind: 'usage', ...(u.input_tokens !== undefined ? { in_tokens: u.input_tokens } : {}) })
             break
           }
+          case 'content_block_start':
+            // A tool call's name is generated output that arrives here, not in a delta.
+            if (msg.content_block?.type === 'tool_use' && msg.content_block.name) out.push({ kind: 'token', channel: 'answer', text: msg.content_block.name })
+            break
           case 'content_block_delta': {
             const d = msg.delta
             if (d?.type === 'text_delta' && d.text) out.push({ kind: 'token', channel: 'answer', text: d.text })
