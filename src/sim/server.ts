@@ -104,6 +104,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, v: VendorCtx): 
       return void req.socket.destroy()
     case 'stall': {
       res.writeHead(200, v.wire.streamHeaders())
+      res.flushHeaders() // headers go out now; then nothing, as a stuck upstream does
       const t = setTimeout(() => res.end(), STALL_CAP_MS)
       res.on('close', () => clearTimeout(t))
       return

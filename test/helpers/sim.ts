@@ -5,13 +5,16 @@ import { startSimVendor, type SimVendorHandle } from '../../src/sim/server.js'
 
 export type DeepPartialBehaviour = { [K in keyof SimBehaviour]?: SimBehaviour[K] extends object ? Partial<SimBehaviour[K]> | SimBehaviour[K] : SimBehaviour[K] }
 
-/** A deterministic, fast behaviour: TTFT and decode speed fixed, no jitter, no tails. */
+/**
+ * A deterministic, fast behaviour: TTFT and decode speed fixed, no jitter, no
+ * tails, and answers long enough that `max_tokens` always decides their length.
+ */
 export const EXACT: DeepPartialBehaviour = {
   ttft_ms: { p50: 50, p90: 50 },
   ttft_tail: { prob: 0, factor: 1 },
   decode_tps: { p50: 500, cv: 0 },
   chunk_jitter: 0,
-  output_tokens: { p50: 20 },
+  output_tokens: { p50: 100_000 },
 }
 
 export async function startVendor(opts: {
