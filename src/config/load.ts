@@ -47,7 +47,7 @@ export function parseConfig(text: string, file?: string): Config {
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
-      const pos = e.linePos?.[0]
+      const pos = counter.linePos(e.pos[0])
       return { path: '', message: `YAML ${e.code}${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}` }
     })
     throw new ConfigError(issues, file)

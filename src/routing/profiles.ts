@@ -26,7 +26,7 @@ const fmt = (x: number, digits = 0) => x.toFixed(digits)
 
 /**
  * Relative scoring: each dimension is a ratio to the best measured peer in
- * (0, 1], combined as a weighted geometric mean, so one bad dimension cannot
+ * (0, 1] (availability alone is absolute), combined as a weighted geometric mean, so one bad dimension cannot
  * be hidden by a sum and no absolute thresholds are needed per model.
  * Latency uses P90 time to first *answer* token when known (it includes
  * thinking time), else P90 TTFT: tails, not means, are what users feel.
@@ -41,6 +41,7 @@ export function relativeStrategy(name: string, w: ProfileWeights): WeightStrateg
       const bestTps = Math.max(...measured.map((o) => o.output_tps_p50!))
       const prices = measured.map(blendedPrice).filter((p) => p > 0)
       const bestPrice = prices.length ? Math.min(...prices) : 0
+      const bestCv = Math.min(...measured.map((o) => o.cv_tps ?? 0))
       return inputs.map((o): ScoredOffering => {
         if (!measured.includes(o)) return { offering: o.offering, score: null, reasons: [`unmeasured: ${o.n_ok} successful requests in window, ${minN} needed`] }
         const lat = latencyOf(o)!
@@ -51,7 +52,7 @@ export function relativeStrategy(name: string, w: ProfileWeights): WeightStrateg
         const avail = o.availability ?? 1
         // Availability is not relative: 99% → 0.82, 95% → 0.36 (a vendor dropping 1 in 20 is bad whatever its peers do).
         const rAvail = Math.pow(Math.max(avail, 1e-6), 20)
-        const rStable = 1 / (1 + (o.cv_tps ?? 0))
+        const rStable = (1 + bestCv) / (1 + (o.cv_tps ?? 0))
         const total = w.latency + w.throughput + w.availability + w.price + w.stability
         const logScore = (w.latency * Math.log(rLat) + w.throughput * Math.log(rTps) + w.availability * Math.log(rAvail) + w.price * Math.log(rPrice) + w.stability * Math.log(rStable)) / total
         const latName = o.ttfat_p90_ms !== null ? 'p90 ttfat' : 'p90 ttft'

@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3'
+import { readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { silentLogger } from '../../src/log.js'
+import { openDatabase } from '../../src/store/db.js'
+import { migrate } from '../../src/store/migrate.js'
+import { migrations } from '../../src/store/migrations.js'
+import { sqliteSampleStore, type SampleStore } from '../../src/store/sample-store.js'
+import { createSampleWriter } from '../../src/store/sample-writer.js'
+import { sample } from '../helpers/sample.js'
+import { tempDir } from '../helpers/tmp.js'
+
+describe('SQLite store', () => {
+  it('migrates a new file to the latest version, in WAL mode, and is idempotent', () => {
+    const path = join(tempDir(), 'wb.db')
+    const db = openDatabase(path, silentLogger)
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.at(-1)!.version)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('synchronous', { simple: true })).toBe(1) // NORMAL
+    expect(migrate(db)).toEqual({ from: migrations.at(-1)!.version, to: migrations.at(-1)!.version })
+    db.close()
+  })
+
+  it('a failing migration leaves the previous version intact', () => {
+    const db = new Database(join(tempDir(), 'wb.db'))
+    const bad = [...migrations, { version: 99, name: 'broken', sql: 'CREATE TABLE ok_table (x); THIS IS NOT SQL;' }]
+    expect(() => migrate(db, bad)).toThrow()
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.at(-1)!.version)
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'ok_table'").get()).toEqual({ n: 0 })
+    db.close()
+  })
+
+  it('refuses a database newer than this build', () => {
+    const path = join(tempDir(), 'wb.db')
+    const raw = new Database(path)
+    raw.pragma('user_version = 999')
+    raw.close()
+    expect(() => openDatabase(path, silentLogger)).toThrow(/newer than this build/)
+  })
+
+  it('round-trips every sample field', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+    const s = sample({ reasoning_tokens: 5, outcome: 'stream.truncated', blame: 'provider', error_message: 'x', censored_ms: 300 })
+    store.insertMany([s])
+    expect(store.recent({ limit: 10 })).toEqual([s])
+    expect(store.count()).toBe(1)
+    store.close()
+  })
+
+  it('reads windows half-open [from, to) and prunes by age', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+    store.insertMany([sample({ ts_ms: 1000 }), sample({ ts_ms: 2000 }), sample({ ts_ms: 3000 })])
+    expect(store.statRows(1000, 3000).map((r) => r.ts_ms)).toEqual([1000, 2000])
+    expect(store.pruneBefore(2000)).toBe(1)
+    expect(store.count()).toBe(2)
+    store.close()
+  })
+
+  it('moves a corrupt database file aside and starts a new one', () => {
+    const dir = tempDir()
+    const path = join(dir, 'wb.db')
+    writeFileSync(path, 'this is not a sqlite database, just some bytes '.repeat(200))
+    const warnings: string[] = []
+    const log = { ...silentLogger, error: (_o: unknown, msg: string) => void warnings.push(msg) } as unknown as typeof silentLogger
+    const db = openDatabase(path, log)
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.at(-1)!.version)
+    db.close()
+    const aside = readdirSync(dir).filter((f) => f.startsWith('wb.db.corrupt-'))
+    expect(aside).toHaveLength(1)
+    expect(warnings[0]).toMatch(/corrupt/)
+  })
+})
+
+describe('sample writer', () => {
+  it('batches samples and writes everything on close', () => {
+    const path = join(tempDir(), 'wb.db')
+    const store = sqliteSampleStore(openDatabase(path, silentLogger))
+    const writer = createSampleWriter(store, silentLogger, { flushMs: 60_000, maxBatch: 10 })
+    for (let i = 0; i < 25; i++) writer.add(sample())
+    expect(store.count()).toBe(20) // two full batches flushed at once
+    writer.close()
+    expect(store.count()).toBe(25)
+    expect(writer.stats).toMatchObject({ written: 25, pending: 0, dropped: 0 })
+    store.close()
+  })
+
+  it('keeps samples buffered when a write fails, and writes them once it works again', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+    let fail = true
+    const flaky: SampleStore = { ...store, insertMany: (rows) => (fail ? (() => { throw new Error('SQLITE_FULL') })() : store.insertMany(rows)) }
+    const writer = createSampleWriter(flaky, silentLogger, { flushMs: 60_000 })
+    writer.add(sample())
+    writer.add(sample())
+    writer.flush()
+    expect(writer.stats).toMatchObject({ written: 0, pending: 2, failedFlushes: 1 })
+    fail = false
+    writer.flush()
+    expect(store.count()).toBe(2)
+    writer.close()
+    store.close()
+  })
+})
