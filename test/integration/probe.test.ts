@@ -12,7 +12,7 @@ afterEach(async () => vendor?.close())
 
 const opts = () => ({ source: 'probe' as const, tSched: Date.now() })
 
-async function probeSim(behaviour: DeepPartialBehaviour, over: { protocol?: 'openai-chat' | 'anthropic-messages'; auth?: 'none' | 'any'; apiKey?: string; model?: string; maxTokens?: number; timeouts?: object } = {}) {
+async function probeSim(behaviour: DeepPartialBehaviour, over: { protocol?: 'openai-chat' | 'anthropic-messages'; auth?: 'none' | 'any'; apiKey?: string | undefined; model?: string; maxTokens?: number; timeouts?: object } = {}) {
   vendor = await startVendor({ protocol: over.protocol ?? 'openai-chat', behaviour, auth: over.auth ?? 'none' })
   const base = makeTarget(vendor.baseUrl)
   const target = makeTarget(vendor.baseUrl, {

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { runCli, DEMO_CONFIG } from '../../src/cli.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const FIVE = new URL('../fixtures/config/five-mistakes.yaml', import.meta.url).pathname
+const ROOT = new URL('../../', import.meta.url).pathname
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const out = new PassThrough()
+  const err = new PassThrough()
+  let stdout = ''
+  let stderr = ''
+  out.on('data', (d: Buffer) => (stdout += d.toString()))
+  err.on('data', (d: Buffer) => (stderr += d.toString()))
+  const code = await runCli(argv, { stdout: out, stderr: err, env, untilStopped: () => new Promise(() => {}) })
+  return { code, stdout, stderr }
+}
+
+describe('weighbridge CLI', () => {
+  it('config check lists every problem with its path and exits non-zero', async () => {
+    const r = await cli(['config', 'check', FIVE])
+    expect(r.code).toBe(1)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines[0]).toMatch(/6 problem\(s\)/)
+    for (const path of ['providers[1].protocol', 'providers[2].base_url', 'offerings[0].price.output_per_mtok', 'offerings[1].provider', 'schedules[0].cron', 'schedules[0].retries'])
+      expect(lines.some((l) => l.trim().startsWith(`${path}:`)), path).toBe(true)
+  })
+
+  it('config check accepts the demo config', async () => {
+    const r = await cli(['config', 'check', DEMO_CONFIG])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/OK \(6 providers, 2 models, 10 offerings/)
+  })
+
+  it('probe sends one-off requests to one offering and prints each measured sample', async () => {
+    const r = await cli(['probe', '--offering', 'swiftinfer/deepseek-v3.2', '--n', '2'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines).toHaveLength(2)
+    for (const l of lines) expect(l).toMatch(/swiftinfer\/deepseek-v3\.2 ok ttfb=[\d.]+ms ttft=[\d.]+ms .* output_tps=[\d.]+ .*usage=reported/)
+    const json = await cli(['probe', '--offering', 'cloudmax/deepseek-r1', '--json'])
+    const sample = JSON.parse(json.stdout) as { outcome: string; reasoning_tokens: number; ttfat_ms: number; ttft_ms: number }
+    expect(sample.outcome).toBe('ok')
+    expect(sample.ttfat_ms).toBeGreaterThan(sample.ttft_ms)
+  })
+
+  it('usage errors name the problem and exit 2', async () => {
+    const r = await cli(['probe', '--offering', 'nobody/nothing'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/no offering "nobody\/nothing"; known: swiftinfer\/deepseek-v3\.2/)
+    expect((await cli(['serve', '--port', 'eighty'])).stderr).toMatch(/--port must be an integer/)
+    expect((await cli(['frobnicate'])).code).toBe(2)
+  })
+
+  it('serve refuses an invalid config', async () => {
+    const r = await cli(['serve', '--config', FIVE])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/CONFIG_INVALID.*\n.*providers\[1\]\.protocol/)
+  })
+})
+
+describe('weighbridge serve as a real process', () => {
+  it('honours PORT and --db, serves, and on SIGTERM cancels in-flight probes and exits 0', async () => {
+    const dir = tempDir()
+    const dbPath = join(dir, 'serve.db')
+    // A one-vendor config whose answers take ~4 s, probed every second: probes are always in flight.
+    const configPath = join(dir, 'slow.yaml')
+    writeFileSync(configPath, `
+server: { host: 127.0.0.1, port: 1 }
+schedules: [{ name: s, cron: "* * * * * *", bucket: short }]
+prompt_buckets: { short: { input_tokens: 20, max_tokens: 20 } }
+models: [{ id: m }]
+providers: [{ id: slow, protocol: openai-chat, base_url: "sim://slow" }]
+offerings: [{ provider: slow, model: m, upstream_model: slow-m, price: { input_per_mtok: 1, output_per_mtok: 1 } }]
+simulator: { vendors: [{ id: slow, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 20, p90: 20 }, decode_tps: { p50: 5, cv: 0 }, output_tokens: { p50: 1000 } }, models: { slow-m: {} } }] }
+`)
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', dbPath, '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const t0 = Date.now()
+    while (!stdout.includes('serving on') && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50))
+    expect(stdout).toContain(`http://127.0.0.1:${port}`)
+    // Wait until at least two probes are in flight.
+    let inFlight = 0
+    while (inFlight < 2 && Date.now() - t0 < 25_000) {
+      inFlight = ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { probes: { in_flight: number } }).probes.in_flight
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(inFlight).toBeGreaterThanOrEqual(2)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(stderr).toMatch(/stopped cleanly/)
+    const db = new Database(dbPath, { readonly: true })
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+    const cancelled = db.prepare("SELECT count(*) FROM samples WHERE outcome = 'cancelled'").pluck().get() as number
+    db.close()
+    expect(cancelled).toBeGreaterThanOrEqual(2)
+  })
+})
