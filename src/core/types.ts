@@ -10,18 +10,8 @@ export type SampleSource = 'probe' | `campaign:${string}`
  * Durations are milliseconds from one monotonic clock; `ts_ms` is the only wall time.
  * A field that could not be measured is `null`, never 0.
  */
-export interface ProbeSample {
-  id: string
-  ts_ms: number
-  offering: string
-  provider: string
-  model: string
-  region: string
-  source: SampleSource
-  prompt_bucket: string
-  t_sched: number
-  start_lag_ms: number
-  connect_ms: number | null
+/** The per-request timing fields of docs/METRICS.md (computed in probe/timing.ts). */
+export interface TimingFields {
   ttfb_ms: number | null
   ttft_ms: number | null
   ttfat_ms: number | null
@@ -33,6 +23,20 @@ export interface ProbeSample {
   gap_p50_ms: number | null
   gap_p99_ms: number | null
   gap_max_ms: number | null
+}
+
+export interface ProbeSample extends TimingFields {
+  id: string
+  ts_ms: number
+  offering: string
+  provider: string
+  model: string
+  region: string
+  source: SampleSource
+  prompt_bucket: string
+  t_sched: number
+  start_lag_ms: number
+  connect_ms: number | null
   in_tokens: number | null
   out_tokens: number | null
   reasoning_tokens: number | null

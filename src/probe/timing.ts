@@ -1,4 +1,6 @@
 import { percentileSorted } from '../core/percentile.js'
+import type { TimingFields } from '../core/types.js'
+
 
 /** Monotonic instants (ms) observed while one request streamed. */
 export interface StreamTimeline {
@@ -10,20 +12,6 @@ export interface StreamTimeline {
   tokenEvents: readonly { t: number; answer: boolean }[]
   /** Terminal event ([DONE], message_stop) received. */
   tDone: number | null
-}
-
-export interface TimingFields {
-  ttfb_ms: number | null
-  ttft_ms: number | null
-  ttfat_ms: number | null
-  e2e_ms: number | null
-  decode_ms: number | null
-  tpot_ms: number | null
-  output_tps: number | null
-  e2e_tps: number | null
-  gap_p50_ms: number | null
-  gap_p99_ms: number | null
-  gap_max_ms: number | null
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000

@@ -20,19 +20,8 @@ export interface ProviderWeight {
   state: OfferingState
   score: number | null
   reasons: string[]
-  metrics: {
-    window: WindowName
-    n: number
-    n_ok: number
-    ttft_p90_ms: number | null
-    ttfat_p90_ms: number | null
-    output_tps_p50: number | null
-    availability: number | null
-    rate_limited_ratio: number | null
-    cv_tps: number | null
-    price_in_per_mtok: number
-    price_out_per_mtok: number
-  }
+  /** The window's measurements the score was computed from. */
+  metrics: { window: WindowName } & Omit<OfferingInput, 'offering' | 'provider' | 'upstream_model'>
 }
 
 export interface ModelWeights {
