@@ -50,6 +50,24 @@ describe('weighbridge CLI', () => {
     expect(sample.ttfat_ms).toBeGreaterThan(sample.ttft_ms)
   })
 
+  it('sim starts the simulated vendors, prints their base URLs, and stops on request', async () => {
+    const out = new PassThrough()
+    let stdout = ''
+    out.on('data', (d: Buffer) => (stdout += d.toString()))
+    let stop!: (s: string) => void
+    const running = runCli(['sim'], { stdout: out, stderr: new PassThrough(), env: {}, untilStopped: () => new Promise((r) => (stop = r)) })
+    const t0 = Date.now()
+    while (stdout.trim().split('\n').length < 6 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20))
+    const rows = stdout.trim().split('\n').map((l) => l.split('\t'))
+    expect(rows.map((r) => r[0])).toEqual(['swiftinfer', 'steadyai', 'budgetgpu', 'cloudmax', 'flakyhost', 'tailspin'])
+    const cloudmax = rows.find((r) => r[0] === 'cloudmax')!
+    expect(cloudmax[1]).toBe('anthropic-messages')
+    const models = (await (await fetch(`${cloudmax[2]}/models`)).json()) as { data: { id: string }[] }
+    expect(models.data.map((m) => m.id)).toEqual(['deepseek-chat', 'deepseek-reasoner'])
+    stop('SIGINT')
+    expect(await running).toBe(0)
+  })
+
   it('usage errors name the problem and exit 2', async () => {
     const r = await cli(['probe', '--offering', 'nobody/nothing'])
     expect(r.code).toBe(2)
