@@ -178,7 +178,7 @@ async function probeCommand(rest: readonly string[], io: CliIo): Promise<number>
   const provider = config.providers.find((p) => p.id === offering.provider)!
   const needSim = provider.base_url.startsWith('sim://') && config.simulator
   const fleet = needSim ? await startSimFleet(config.simulator!.vendors.filter((v) => `sim://${v.id}` === provider.base_url), { clock: systemClock }) : undefined
-  const dispatcher = providerDispatcher(provider.timeouts.connect_ms)
+  const dispatcher = providerDispatcher(provider.timeouts.connect_ms, systemClock)
   const stop = new AbortController()
   void io.untilStopped().then(() => stop.abort())
   let failures = 0

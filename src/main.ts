@@ -73,7 +73,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       simUrls = fleet.urls
       log.info({ vendors: Object.fromEntries(simUrls) }, 'simulated vendors listening')
     }
-    const dispatchers = new Map<string, Dispatcher>(config.providers.map((p) => [p.id, providerDispatcher(p.timeouts.connect_ms)]))
+    const dispatchers = new Map<string, Dispatcher>(config.providers.map((p) => [p.id, providerDispatcher(p.timeouts.connect_ms, clock)]))
     cleanups.push(() => Promise.all([...dispatchers.values()].map((d) => d.close())).then(() => undefined))
     const targets = resolveTargets(config, { simUrls, env: o.env ?? process.env, dispatchers })
     const catalog = buildCatalog(config)

@@ -1,12 +1,15 @@
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { offeringId, type Config } from './config/schema.js'
 import { ConfigError, type ConfigIssue } from './core/errors.js'
 import type { ProbeTarget } from './probe/target.js'
 import { adapterFor } from './providers/registry.js'
 
-/** A connection pool per provider, so each provider's connect deadline applies to its own sockets. */
-export function providerDispatcher(connectMs: number): Dispatcher {
-  return new Agent({ connect: { timeout: connectMs }, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 })
+import type { Clock } from './core/clock.js'
+import { timedAgent } from './probe/transport.js'
+
+/** A connection pool per provider: its own connect deadline, and connection set-up timed per new socket. */
+export function providerDispatcher(connectMs: number, clock: Clock): Dispatcher {
+  return timedAgent({ clock, connectTimeoutMs: connectMs })
 }
 
 /**

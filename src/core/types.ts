@@ -10,6 +10,17 @@ export type SampleSource = 'probe' | `campaign:${string}`
  * Durations are milliseconds from one monotonic clock; `ts_ms` is the only wall time.
  * A field that could not be measured is `null`, never 0.
  */
+/**
+ * Qualifiers of a sample that do not change its outcome:
+ * - `usage_missing`: the vendor sent no usage; counts are estimated with the reference tokenizer;
+ * - `usage_suspect`: reported usage is impossible (negative, or fewer tokens than token-bearing events);
+ *   token-rate fields are left null;
+ * - `invalid_utf8`: bytes that are not UTF-8 were replaced (U+FFFD);
+ * - `trailing_data`: events arrived after the terminal event and were ignored;
+ * - `contaminated`: our own event loop stalled during the request; timings may carry our delay.
+ */
+export type SampleFlag = 'usage_missing' | 'usage_suspect' | 'invalid_utf8' | 'trailing_data' | 'contaminated'
+
 /** The per-request timing fields of docs/METRICS.md (computed in probe/timing.ts). */
 export interface TimingFields {
   ttfb_ms: number | null
@@ -50,6 +61,9 @@ export interface ProbeSample extends TimingFields {
   error_message: string | null
   /** Deadline hit, when the outcome is a timeout: latencies are censored at this value. */
   censored_ms: number | null
+  /** What the vendor asked us to wait (Retry-After and friends), capped; null if it did not say. */
+  retry_after_ms: number | null
+  flags: SampleFlag[]
 }
 
 /** The prompt one probe round sends to every offering of a model. */

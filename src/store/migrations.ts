@@ -54,4 +54,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX samples_offering_ts ON samples (offering, ts_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'sample flags and retry-after',
+    sql: `
+      ALTER TABLE samples ADD COLUMN retry_after_ms REAL;
+      ALTER TABLE samples ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ]

@@ -1,5 +1,5 @@
 import type { Outcome } from '../core/outcome.js'
-import type { ProbeSample } from '../core/types.js'
+import type { ProbeSample, SampleFlag } from '../core/types.js'
 import type { Db } from './db.js'
 
 /** The fields statistics need, nothing more (a window can hold many rows). */
@@ -41,7 +41,7 @@ const COLUMNS = [
   'id', 'ts_ms', 'offering', 'provider', 'model', 'region', 'source', 'prompt_bucket', 't_sched', 'start_lag_ms',
   'connect_ms', 'ttfb_ms', 'ttft_ms', 'ttfat_ms', 'e2e_ms', 'decode_ms', 'tpot_ms', 'output_tps', 'e2e_tps',
   'gap_p50_ms', 'gap_p99_ms', 'gap_max_ms', 'in_tokens', 'out_tokens', 'reasoning_tokens', 'ref_out_tokens',
-  'usage_diff_pct', 'usage_source', 'cost_usd', 'outcome', 'blame', 'http_status', 'error_message', 'censored_ms',
+  'usage_diff_pct', 'usage_source', 'cost_usd', 'outcome', 'blame', 'http_status', 'error_message', 'censored_ms', 'retry_after_ms', 'flags',
 ] as const satisfies readonly (keyof ProbeSample)[]
 
 // Compile-time check that every ProbeSample field has a column.
@@ -59,7 +59,7 @@ export function sqliteSampleStore(db: Db): SampleStore {
       const row: Record<string, unknown> = {}
       for (const c of COLUMNS) {
         const v = s[c]
-        row[c] = INTEGER_COLUMNS.has(c) && typeof v === 'number' ? Math.round(v) : v
+        row[c] = c === 'flags' ? s.flags.join(',') : INTEGER_COLUMNS.has(c) && typeof v === 'number' ? Math.round(v) : v
       }
       insert.run(row)
     }
@@ -77,7 +77,8 @@ export function sqliteSampleStore(db: Db): SampleStore {
       if (q.fromMs !== undefined) (where.push('ts_ms >= ?'), args.push(q.fromMs))
       if (q.toMs !== undefined) (where.push('ts_ms < ?'), args.push(q.toMs))
       const sql = `SELECT * FROM samples ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_ms DESC LIMIT ?`
-      return db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 1000)) as ProbeSample[]
+      const rows = db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 1000)) as (Omit<ProbeSample, 'flags'> & { flags: string })[]
+      return rows.map((r) => ({ ...r, flags: r.flags ? (r.flags.split(',') as SampleFlag[]) : [] }))
     },
     count: () => count.get() as number,
     pruneBefore: (tsMs) => prune.run(tsMs).changes,
