@@ -9,6 +9,7 @@ import { systemRng, type Rng } from './core/random.js'
 import { createApp } from './http/app.js'
 import type { HealthReport } from './http/deps.js'
 import type { Logger } from './log.js'
+import { startLoopLagMonitor } from './probe/loop-lag.js'
 import { loadCorpus } from './probe/prompts.js'
 import { createProber } from './probe/prober.js'
 import type { ProbeTarget } from './probe/target.js'
@@ -106,15 +107,18 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     pruneTimer.unref()
     cleanups.push(() => clearInterval(pruneTimer))
 
+    const loopLag = startLoopLagMonitor(clock)
+    cleanups.push(() => loopLag.stop())
     let lastSampleAt: number | null = null
     const prober = createProber({
-      deps: { dispatcher: dispatchers.values().next().value!, clock, countTokens },
+      deps: { dispatcher: dispatchers.values().next().value!, clock, countTokens, loopLag },
       sink: (s) => {
         writer.add(s)
         lastSampleAt = s.ts_ms
       },
       log,
       caps: new Map(config.providers.map((p) => [p.id, p.max_concurrency])),
+      rng,
     })
     const targetsByModel = new Map<string, ProbeTarget[]>()
     for (const t of targets) targetsByModel.set(t.model, [...(targetsByModel.get(t.model) ?? []), t])

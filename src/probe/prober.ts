@@ -1,6 +1,8 @@
 import type { ProbePrompt, ProbeSample, SampleSource } from '../core/types.js'
 import type { Logger } from '../log.js'
 import { Semaphore } from '../schedule/semaphore.js'
+import type { Rng } from '../core/random.js'
+import { ProviderBackoff } from './backoff.js'
 import { runProbe, type ProbeDeps } from './run-probe.js'
 import { unsentSample } from './sample.js'
 import type { ProbeTarget } from './target.js'
@@ -24,6 +26,7 @@ export interface ProberOptions {
   log: Logger
   /** Concurrency cap per provider id. */
   caps: ReadonlyMap<string, number>
+  rng: Rng
 }
 
 export function createProber(o: ProberOptions): Prober {
@@ -37,9 +40,23 @@ export function createProber(o: ProberOptions): Prober {
     }
     return s
   }
+  const backoffs = new Map<string, ProviderBackoff>()
+  const backoffFor = (provider: string) => {
+    let b = backoffs.get(provider)
+    if (!b) backoffs.set(provider, (b = new ProviderBackoff(o.rng)))
+    return b
+  }
+  const clock = o.deps.clock
   return {
     async run(job, signal) {
       let sample: ProbeSample
+      const backoff = backoffFor(job.target.provider)
+      const wait = backoff.remaining(clock.monoMs())
+      if (wait > 0) {
+        sample = unsentSample(job, clock.wallMs(), 'skipped', `backing off from ${job.target.provider} for another ${Math.round(wait)} ms after rate limiting; probe not sent`)
+        o.sink(sample)
+        return sample
+      }
       const release = await semFor(job.target.provider).acquire(signal)
       if (release === null) {
         sample = signal?.aborted
@@ -51,6 +68,7 @@ export function createProber(o: ProberOptions): Prober {
         } finally {
           release()
         }
+        backoff.record(clock.monoMs(), sample.outcome === 'http.429', sample.retry_after_ms)
       }
       o.sink(sample)
       const level = sample.outcome === 'ok' ? 'debug' : 'info'

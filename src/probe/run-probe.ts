@@ -62,6 +62,7 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
   const tStart = clock.monoMs()
   const acc: StreamAccumulator = {
     timeline: { t0: tStart, tHeaders: null, tokenEvents: [], tDone: null },
+    tokenEventCount: 0,
     text: '', inTokens: undefined, outTokens: undefined, reasoningTokens: undefined, streamError: null, flags: new Set(),
   }
   const tokenCap = tokenEventCap(prompt.max_tokens)
@@ -75,6 +76,7 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
     let bytes = 0
     let connectMs: number | null = null
     let sent = false
+    let settled = false
     let tChunk = 0
     const timers = new Set<NodeJS.Timeout>()
     let idleTimer: NodeJS.Timeout | undefined
@@ -85,16 +87,18 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
     const sse = createSseDecoder({
       maxLineBytes: LIMITS.lineBytes,
       onOversize: () => halt({ outcome: 'limit.line', censoredMs: null, message: `an SSE line exceeded ${LIMITS.lineBytes} bytes` }),
+      onInvalidUtf8: () => acc.flags.add('invalid_utf8'),
       onEvent: (event) => {
         if (acc.timeline.tDone !== null) return void acc.flags.add('trailing_data')
-        const before = acc.timeline.tokenEvents.length
-        for (const d of interp.onEvent(event)) apply(d)
+        const deltas = interp.onEvent(event)
+        for (const d of deltas) apply(d)
         if (acc.streamError) return halt({ outcome: acc.streamError.outcome, censoredMs: null, message: acc.streamError.message })
-        if (acc.timeline.tokenEvents.length > before) {
-          armIdle()
-          if (acc.timeline.tokenEvents.length > tokenCap) return halt({ outcome: 'limit.tokens', censoredMs: null, message: `more than ${tokenCap} token events for max_tokens ${prompt.max_tokens}` })
+        if (deltas.some((d) => d.kind === 'token')) {
+          acc.tokenEventCount++
+          if (!settled) armIdle()
+          if (acc.tokenEventCount > tokenCap) return halt({ outcome: 'limit.tokens', censoredMs: null, message: `more than ${tokenCap} token events for max_tokens ${prompt.max_tokens}` })
         }
-        if (acc.timeline.tDone !== null) {
+        if (acc.timeline.tDone !== null && !settled) {
           clearTimeout(idleTimer)
           after(LIMITS.doneGraceMs, () => halt({ outcome: 'done', censoredMs: null, message: null }))
         }
@@ -108,6 +112,7 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
     const onCancel = () => halt({ outcome: 'cancelled', censoredMs: null, message: 'probe cancelled' })
 
     const settle = (transportError: Error | null) => {
+      settled = true
       for (const t of timers) clearTimeout(t)
       clearTimeout(idleTimer)
       opts.signal?.removeEventListener('abort', onCancel)
@@ -163,7 +168,6 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
         }
         if (bytes > LIMITS.responseBytes) return halt({ outcome: 'limit.response', censoredMs: null, message: `response exceeded ${LIMITS.responseBytes} bytes` })
         sse.feed(chunk)
-        if (chunk.includes(0xef) && sseHasReplacement(acc)) acc.flags.add('invalid_utf8')
       },
       onEnd: () => settle(null),
       onError: (err) => settle(err),
@@ -181,11 +185,6 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
     if (opts.signal?.aborted) onCancel()
     else opts.signal?.addEventListener('abort', onCancel, { once: true })
   })
-}
-
-/** U+FFFD in decoded text means the decoder replaced bytes that were not UTF-8 (row 14). */
-function sseHasReplacement(acc: StreamAccumulator): boolean {
-  return acc.text.includes('\uFFFD')
 }
 
 /** Apply one interpreted event at its arrival instant `t`. */

@@ -8,6 +8,8 @@ import { computeTiming, type StreamTimeline } from './timing.js'
 /** What a stream told us, gathered while it ran. */
 export interface StreamAccumulator {
   timeline: StreamTimeline & { tokenEvents: { t: number; answer: boolean }[] }
+  /** Token-bearing SSE events, not merged by arrival instant (chunks coalesced by TCP still count one each). */
+  tokenEventCount: number
   text: string
   inTokens: number | undefined
   outTokens: number | undefined
@@ -43,7 +45,7 @@ export function buildSample(p: SampleParts): ProbeSample {
   const flags = new Set(acc.flags)
   const hasText = acc.text.length > 0
   const ref = hasText ? p.countTokens(acc.text) : null
-  const events = acc.timeline.tokenEvents.length
+  const events = acc.tokenEventCount
   let reported = acc.outTokens !== undefined
   // Every token-bearing event carries at least one token: fewer reported tokens than events is impossible.
   if (reported && (acc.outTokens! < 0 || acc.outTokens! < events)) (flags.add('usage_suspect'), (reported = false))
@@ -86,6 +88,6 @@ export function buildSample(p: SampleParts): ProbeSample {
 /** A probe that was never sent still leaves a row, so nothing disappears silently. */
 export function unsentSample(job: { target: ProbeTarget; prompt: ProbePrompt; source: SampleSource; tSched: number }, wallNow: number, outcome: Outcome, message: string): ProbeSample {
   const empty = { t0: 0, tHeaders: null, tokenEvents: [], tDone: null }
-  const acc: StreamAccumulator = { timeline: empty, text: '', inTokens: undefined, outTokens: undefined, reasoningTokens: undefined, streamError: null, flags: new Set() }
+  const acc: StreamAccumulator = { timeline: empty, tokenEventCount: 0, text: '', inTokens: undefined, outTokens: undefined, reasoningTokens: undefined, streamError: null, flags: new Set() }
   return buildSample({ target: job.target, prompt: job.prompt, opts: job, countTokens: () => 0, acc, wallStart: wallNow, connectMs: null, status: null, retryAfter: null, outcome, message, censoredMs: null })
 }

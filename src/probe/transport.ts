@@ -127,7 +127,10 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest, clock: Cl
   }
   return (reason) => {
     if (finished) return
-    if (controller) controller.abort(reason)
-    else pendingAbort = reason
+    if (controller) return controller.abort(reason)
+    // Still queued or connecting: undici has not handed us a controller yet. End the
+    // exchange on our side now, and abort the request the moment it starts, if it ever does.
+    pendingAbort = reason
+    wrapped.onError(reason)
   }
 }

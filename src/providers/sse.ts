@@ -9,6 +9,8 @@ export interface SseDecoderOptions {
   onOversize?(): void
   /** Cap on one unterminated line (reliability anchors §2 row 15). */
   maxLineBytes?: number
+  /** Called when bytes that are not UTF-8 were replaced by U+FFFD (row 14). */
+  onInvalidUtf8?(): void
 }
 
 /**
@@ -20,6 +22,7 @@ export interface SseDecoderOptions {
 export function createSseDecoder(opts: SseDecoderOptions): { feed(bytes: Uint8Array): void; end(): void } {
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false })
   let oversize = false
+  let lastWasCr = false
   const parser = createParser({
     onEvent: opts.onEvent,
     ...(opts.onComment ? { onComment: opts.onComment } : {}),
@@ -33,11 +36,20 @@ export function createSseDecoder(opts: SseDecoderOptions): { feed(bytes: Uint8Ar
   })
   return {
     feed(bytes) {
-      if (!oversize) parser.feed(decoder.decode(bytes, { stream: true }))
+      if (oversize) return
+      const text = decoder.decode(bytes, { stream: true })
+      if (text.length === 0) return
+      if (text.includes('\uFFFD')) opts.onInvalidUtf8?.()
+      lastWasCr = text.endsWith('\r')
+      parser.feed(text)
     },
     end() {
-      // Flush a dangling partial UTF-8 sequence; an unterminated final event is discarded (WHATWG).
-      if (!oversize) parser.feed(decoder.decode())
+      if (oversize) return
+      // Flush a dangling partial UTF-8 sequence. A final CR may have been waiting for an LF
+      // (CRLF); at end of stream it is a line end. An unterminated final event is discarded (WHATWG).
+      const rest = decoder.decode()
+      if (rest.includes('\uFFFD')) opts.onInvalidUtf8?.()
+      parser.feed(rest + (lastWasCr || rest.endsWith('\r') ? '\n' : ''))
     },
   }
 }
