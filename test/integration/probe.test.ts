@@ -38,8 +38,8 @@ describe('measuring a stream against scripted truth', () => {
       expect(s.ttfb_ms!).toBeLessThan(s.ttft_ms! - 100)
       expect(s.out_tokens).toBe(20)
       expect(s.usage_source).toBe('reported')
-      expect(s.decode_ms).toBeGreaterThanOrEqual(189)
-      expect(s.tpot_ms).toBeGreaterThanOrEqual(9.9)
+      expect(s.decode_ms).toBeGreaterThanOrEqual(180) // 19 gaps × 10 ms, minus timer jitter on the first chunk
+      expect(s.tpot_ms).toBeGreaterThanOrEqual(9.4)
       expect(s.tpot_ms).toBeLessThan(14)
       expect(s.output_tps).toBeGreaterThan(70)
       expect(s.output_tps).toBeLessThanOrEqual(101)
