@@ -12,6 +12,9 @@ import { createLogger, type LogLevel, type Logger } from './log.js'
 import { startDaemon } from './main.js'
 import { buildPrompt, loadCorpus } from './probe/prompts.js'
 import { runProbe } from './probe/run-probe.js'
+import { percentileSorted } from './core/percentile.js'
+import type { ArrivalSpec } from './load/arrivals.js'
+import { runClosedLoop, runOpenLoop } from './load/run-load.js'
 import { startSimFleet } from './sim/server.js'
 import { providerDispatcher, resolveTargets } from './targets.js'
 
@@ -37,7 +40,10 @@ Usage:
   weighbridge config check FILE
       Validate a config file; print every problem with its path and line.
   weighbridge probe --offering PROVIDER/MODEL [--n N] [--bucket NAME] [--config FILE] [--json]
-      Send N one-off probes to one offering and print each measured sample.
+                   [--concurrency C | --rate R [--arrival constant|poisson|gamma] [--burstiness B]]
+      Send N probes to one offering and print each measured sample, then a summary.
+      Sequential by default; --concurrency runs a closed loop, --rate an open loop
+      (requests per second, each stamped with its intended start).
   weighbridge help | --version
 `
 
@@ -163,11 +169,48 @@ function formatSample(s: ProbeSample, i: number): string {
   return `${head} ttfb=${f(s.ttfb_ms, 'ms')} ttft=${f(s.ttft_ms, 'ms')} ttfat=${f(s.ttfat_ms, 'ms')} e2e=${f(s.e2e_ms, 'ms')} tpot=${f(s.tpot_ms, 'ms')} output_tps=${f(s.output_tps)} in=${s.in_tokens ?? '-'} out=${s.out_tokens ?? '-'}${s.reasoning_tokens ? ` reasoning=${s.reasoning_tokens}` : ''} usage=${s.usage_source ?? '-'} cost=$${s.cost_usd?.toFixed(6) ?? '-'}${s.outcome === 'ok' ? '' : ` error=${s.error_message ?? ''}`}`
 }
 
+function floatFlag(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number from ${min} to ${max}, got "${value}"`)
+  return n
+}
+
+/** Which load shape the probe command runs, from its flags. */
+function loadShape(values: Record<string, unknown>): { kind: 'closed'; concurrency: number } | { kind: 'open'; arrivals: ArrivalSpec } {
+  const rate = floatFlag(values.rate as string | undefined, '--rate', 0.001, 10_000)
+  const concurrency = intFlag(values.concurrency as string | undefined, '--concurrency', 1, 10_000)
+  if (rate !== undefined && concurrency !== undefined) throw new UsageError('use either --rate (open loop) or --concurrency (closed loop), not both')
+  if (rate === undefined) {
+    if (values.arrival !== undefined || values.burstiness !== undefined) throw new UsageError('--arrival and --burstiness need --rate')
+    return { kind: 'closed', concurrency: concurrency ?? 1 }
+  }
+  const arrival = (values.arrival as string | undefined) ?? 'poisson'
+  if (arrival === 'constant' || arrival === 'poisson') return { kind: 'open', arrivals: { kind: arrival, rate } }
+  if (arrival === 'gamma') return { kind: 'open', arrivals: { kind: 'gamma', rate, burstiness: floatFlag(values.burstiness as string | undefined, '--burstiness', 0.01, 100) ?? 1 } }
+  throw new UsageError(`--arrival must be constant, poisson or gamma, got "${arrival}"`)
+}
+
+function summaryLine(samples: readonly ProbeSample[]): string {
+  const ok = samples.filter((s) => s.outcome === 'ok')
+  const pct = (xs: (number | null)[], p: number) => {
+    const v = percentileSorted(xs.filter((x): x is number => x !== null).sort((a, b) => a - b), p)
+    return v === null ? '-' : String(Math.round(v * 10) / 10)
+  }
+  const outcomes = new Map<string, number>()
+  for (const s of samples) outcomes.set(s.outcome, (outcomes.get(s.outcome) ?? 0) + 1)
+  return `summary: n=${samples.length} ${[...outcomes].map(([k, v]) => `${k}=${v}`).join(' ')} | ttft p50=${pct(ok.map((s) => s.ttft_ms), 50)}ms p90=${pct(ok.map((s) => s.ttft_ms), 90)}ms | output_tps p50=${pct(ok.map((s) => s.output_tps), 50)} p10=${pct(ok.map((s) => s.output_tps), 10)} | start_lag p99=${pct(samples.map((s) => s.start_lag_ms), 99)}ms`
+}
+
 async function probeCommand(rest: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(rest, { offering: { type: 'string' }, n: { type: 'string' }, bucket: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } })
+  const { values } = parse(rest, {
+    offering: { type: 'string' }, n: { type: 'string' }, bucket: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
+    rate: { type: 'string' }, arrival: { type: 'string' }, burstiness: { type: 'string' }, concurrency: { type: 'string' },
+  })
   const id = values.offering as string | undefined
   if (!id) throw new UsageError('--offering PROVIDER/MODEL is required')
-  const n = intFlag(values.n as string | undefined, '--n', 1, 10_000) ?? 1
+  const n = intFlag(values.n as string | undefined, '--n', 1, 1_000_000) ?? 1
+  const shape = loadShape(values)
   const config: Config = loadConfigFile((values.config as string | undefined) ?? DEMO_CONFIG)
   const known = config.offerings.map(offeringId)
   const offering = config.offerings.find((o) => offeringId(o) === id)
@@ -181,20 +224,23 @@ async function probeCommand(rest: readonly string[], io: CliIo): Promise<number>
   const dispatcher = providerDispatcher(provider.timeouts.connect_ms, systemClock)
   const stop = new AbortController()
   void io.untilStopped().then(() => stop.abort())
-  let failures = 0
+  const samples: ProbeSample[] = []
   try {
     const target = resolveTargets({ ...config, offerings: [offering] }, { simUrls: fleet?.urls ?? new Map(), env: io.env })[0]!
     const corpus = loadCorpus()
-    for (let i = 0; i < n; i++) {
+    const deps = { dispatcher, clock: systemClock, countTokens }
+    const fire = async (i: number, tSched: number) => {
       const prompt = buildPrompt(corpus, { name: bucketName, ...bucket }, `cli-${Date.now().toString(36)}-${i}`, systemRng)
-      const sample = await runProbe(target, prompt, { source: 'probe', tSched: systemClock.wallMs(), signal: stop.signal }, { dispatcher, clock: systemClock, countTokens })
-      if (sample.outcome !== 'ok') failures++
-      write(io.stdout, values.json ? JSON.stringify(sample) : formatSample(sample, i))
-      if (stop.signal.aborted) break
+      const sample = await runProbe(target, prompt, { source: 'probe', tSched, signal: stop.signal }, deps)
+      samples.push(sample)
+      write(io.stdout, values.json ? JSON.stringify(sample) : formatSample(sample, samples.length - 1))
     }
+    if (shape.kind === 'open') await runOpenLoop({ arrivals: shape.arrivals, count: n, clock: systemClock, rng: systemRng, fire, signal: stop.signal })
+    else await runClosedLoop({ concurrency: shape.concurrency, count: n, clock: systemClock, fire, signal: stop.signal })
+    if (!values.json && n > 1) write(io.stdout, summaryLine(samples))
   } finally {
     await dispatcher.close()
     await fleet?.close()
   }
-  return failures === 0 ? 0 : 1
+  return samples.every((s) => s.outcome === 'ok') ? 0 : 1
 }

@@ -138,6 +138,7 @@ export const configSchema = z
     prompt_buckets: z.record(idSchema, promptBucketSchema).prefault({
       short: { input_tokens: 100, max_tokens: 128 },
       medium: { input_tokens: 1000, max_tokens: 256 },
+      long: { input_tokens: 10000, max_tokens: 512 },
     }),
     providers: z.array(providerSchema).min(1, 'declare at least one provider'),
     models: z.array(modelSchema).min(1, 'declare at least one model'),
