@@ -11,6 +11,7 @@ import type { LoopLagMonitor } from './loop-lag.js'
 import { classifyNetworkError } from './net-errors.js'
 import { buildSample, type StreamAccumulator } from './sample.js'
 import type { ProbeTarget } from './target.js'
+import { Deadlines } from './deadlines.js'
 import { exchange } from './transport.js'
 
 export interface ProbeDeps {
@@ -78,12 +79,29 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
     let sent = false
     let settled = false
     let tChunk = 0
-    const timers = new Set<NodeJS.Timeout>()
-    let idleTimer: NodeJS.Timeout | undefined
-    const after = (ms: number, fn: () => void) => timers.add(setTimeout(fn, ms))
+    /** Arrived, not yet parsed: [t, chunk, t, chunk, …]. */
+    const queue: (number | Buffer)[] = []
+    let drainScheduled = false
+    let lastTokenAt = 0
+    const deadlines = new Deadlines<'total' | 'connect' | 'headers' | 'first_token' | 'idle' | 'done_grace'>(() => clock.monoMs(), (key) => {
+      switch (key) {
+        case 'total': return halt({ outcome: 'timeout.total', censoredMs: to.total_ms, message: `request took longer than ${to.total_ms} ms` })
+        case 'connect': return !sent && halt({ outcome: 'timeout.connect', censoredMs: to.connect_ms, message: `request not sent within ${to.connect_ms} ms (connect)` })
+        case 'headers': return status === null && halt({ outcome: 'timeout.headers', censoredMs: to.headers_ms, message: `no response headers within ${to.headers_ms} ms` })
+        case 'first_token':
+          return acc.tokenEventCount === 0 && halt({ outcome: status === null ? 'timeout.headers' : 'timeout.ttft', censoredMs: to.first_token_ms, message: `no token within ${to.first_token_ms} ms` })
+        case 'idle': {
+          // The idle deadline slides with every token; only a full idle period since the last one counts.
+          const due = lastTokenAt + to.idle_ms
+          if (clock.monoMs() >= due) return halt({ outcome: 'timeout.idle', censoredMs: to.idle_ms, message: `no token for ${to.idle_ms} ms` })
+          deadlines.set('idle', due)
+          return false
+        }
+        case 'done_grace': return halt({ outcome: 'done', censoredMs: null, message: null })
+      }
+    })
 
     const interp = target.adapter.interpreter()
-    const apply = (d: StreamDelta) => applyDelta(acc, d, tChunk)
     const sse = createSseDecoder({
       maxLineBytes: LIMITS.lineBytes,
       onOversize: () => halt({ outcome: 'limit.line', censoredMs: null, message: `an SSE line exceeded ${LIMITS.lineBytes} bytes` }),
@@ -91,31 +109,33 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
       onEvent: (event) => {
         if (acc.timeline.tDone !== null) return void acc.flags.add('trailing_data')
         const deltas = interp.onEvent(event)
-        for (const d of deltas) apply(d)
+        let token = false
+        for (let i = 0; i < deltas.length; i++) {
+          const d = deltas[i]!
+          if (d.kind === 'token') token = true
+          applyDelta(acc, d, tChunk)
+        }
         if (acc.streamError) return halt({ outcome: acc.streamError.outcome, censoredMs: null, message: acc.streamError.message })
-        if (deltas.some((d) => d.kind === 'token')) {
+        if (token) {
           acc.tokenEventCount++
-          if (!settled) armIdle()
+          lastTokenAt = tChunk
+          if (acc.tokenEventCount === 1 && !settled) deadlines.set('idle', tChunk + to.idle_ms)
           if (acc.tokenEventCount > tokenCap) return halt({ outcome: 'limit.tokens', censoredMs: null, message: `more than ${tokenCap} token events for max_tokens ${prompt.max_tokens}` })
         }
         if (acc.timeline.tDone !== null && !settled) {
-          clearTimeout(idleTimer)
-          after(LIMITS.doneGraceMs, () => halt({ outcome: 'done', censoredMs: null, message: null }))
+          deadlines.clear('idle')
+          deadlines.set('done_grace', clock.monoMs() + LIMITS.doneGraceMs)
         }
       },
     })
 
-    const armIdle = () => {
-      clearTimeout(idleTimer)
-      idleTimer = setTimeout(() => halt({ outcome: 'timeout.idle', censoredMs: to.idle_ms, message: `no token for ${to.idle_ms} ms` }), to.idle_ms)
-    }
     const onCancel = () => halt({ outcome: 'cancelled', censoredMs: null, message: 'probe cancelled' })
 
     const settle = (transportError: Error | null) => {
       settled = true
-      for (const t of timers) clearTimeout(t)
-      clearTimeout(idleTimer)
+      deadlines.stop()
       opts.signal?.removeEventListener('abort', onCancel)
+      drain()
       if (isSse && !stop) sse.end()
       const tEnd = clock.monoMs()
       if (deps.loopLag && deps.loopLag.maxLagBetween(tStart, tEnd) > 0) acc.flags.add('contaminated')
@@ -145,13 +165,12 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
         sent = true
         connectMs = c
         acc.timeline.t0 = t // durations run from the moment the request was written
-        after(to.headers_ms, () => { if (status === null) halt({ outcome: 'timeout.headers', censoredMs: to.headers_ms, message: `no response headers within ${to.headers_ms} ms` }) })
-        after(to.first_token_ms, () => {
-          if (acc.timeline.tokenEvents.length > 0) return
-          halt({ outcome: status === null ? 'timeout.headers' : 'timeout.ttft', censoredMs: to.first_token_ms, message: `no token within ${to.first_token_ms} ms` })
-        })
+        deadlines.clear('connect')
+        deadlines.set('headers', t + to.headers_ms)
+        deadlines.set('first_token', t + to.first_token_ms)
       },
       onHeaders(t, s, h) {
+        deadlines.clear('headers')
         acc.timeline.tHeaders = t
         status = s
         headers = h
@@ -167,21 +186,35 @@ export function runProbe(target: ProbeTarget, prompt: ProbePrompt, opts: ProbeOp
           return
         }
         if (bytes > LIMITS.responseBytes) return halt({ outcome: 'limit.response', censoredMs: null, message: `response exceeded ${LIMITS.responseBytes} bytes` })
-        sse.feed(chunk)
+        // Measure now, parse later: stamping is all we do here, so every socket that is
+        // ready in this loop turn gets its timestamp before any of them spends time parsing.
+        queue.push(t, chunk)
+        if (!drainScheduled) (drainScheduled = true), setImmediate(drain)
       },
       onEnd: () => settle(null),
       onError: (err) => settle(err),
     })
 
     /** Stop the exchange for a reason of ours; `settle` runs from the transport's error callback. */
-    function halt(s: Stop): void {
-      if (stop) return
+    function halt(s: Stop): boolean {
+      if (stop) return true
       stop = s
       abortExchange(new Error(s.outcome))
+      return true
     }
 
-    after(to.total_ms, () => halt({ outcome: 'timeout.total', censoredMs: to.total_ms, message: `request took longer than ${to.total_ms} ms` }))
-    after(to.connect_ms, () => { if (!sent) halt({ outcome: 'timeout.connect', censoredMs: to.connect_ms, message: `request not sent within ${to.connect_ms} ms (connect)` }) })
+    /** Parse what arrived, each chunk at its own arrival instant. */
+    function drain(): void {
+      drainScheduled = false
+      for (let i = 0; i < queue.length && !stop; i += 2) {
+        tChunk = queue[i] as number
+        sse.feed(queue[i + 1] as Buffer)
+      }
+      queue.length = 0
+    }
+
+    deadlines.set('total', tStart + to.total_ms)
+    deadlines.set('connect', tStart + to.connect_ms)
     if (opts.signal?.aborted) onCancel()
     else opts.signal?.addEventListener('abort', onCancel, { once: true })
   })

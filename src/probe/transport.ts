@@ -106,7 +106,7 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest, clock: Cl
       wrapped.onHeaders(t, status, headers)
     },
     onResponseData(_c, chunk) {
-      wrapped.onData(clock.monoMs(), chunk)
+      cb.onData(clock.monoMs(), chunk)
     },
     onResponseEnd() {
       wrapped.onEnd(clock.monoMs())

@@ -26,7 +26,7 @@ export interface BuildRequestArgs {
 
 /** Per-stream state: feed events in order, get deltas out. */
 export interface StreamInterpreter {
-  onEvent(event: SseEvent): StreamDelta[]
+  onEvent(event: SseEvent): readonly StreamDelta[]
 }
 
 /**

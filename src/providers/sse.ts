@@ -23,6 +23,8 @@ export function createSseDecoder(opts: SseDecoderOptions): { feed(bytes: Uint8Ar
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false })
   let oversize = false
   let lastWasCr = false
+  /** The decoder may hold the start of a multi-byte sequence (the last chunk did not end in ASCII). */
+  let pending = true // the first chunk always goes through the decoder, which strips a BOM
   const parser = createParser({
     onEvent: opts.onEvent,
     ...(opts.onComment ? { onComment: opts.onComment } : {}),
@@ -36,8 +38,12 @@ export function createSseDecoder(opts: SseDecoderOptions): { feed(bytes: Uint8Ar
   })
   return {
     feed(bytes) {
-      if (oversize) return
-      const text = decoder.decode(bytes, { stream: true })
+      if (oversize || bytes.length === 0) return
+      // Fast path: nothing pending and the chunk ends in ASCII, so no sequence is cut at its end
+      // (a cut one before an ASCII byte is invalid and replaced either way).
+      const endsAscii = bytes[bytes.length - 1]! < 0x80
+      const text = !pending && endsAscii ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : decoder.decode(bytes, { stream: true })
+      pending = !endsAscii
       if (text.length === 0) return
       if (text.includes('\uFFFD')) opts.onInvalidUtf8?.()
       lastWasCr = text.endsWith('\r')
@@ -47,7 +53,7 @@ export function createSseDecoder(opts: SseDecoderOptions): { feed(bytes: Uint8Ar
       if (oversize) return
       // Flush a dangling partial UTF-8 sequence. A final CR may have been waiting for an LF
       // (CRLF); at end of stream it is a line end. An unterminated final event is discarded (WHATWG).
-      const rest = decoder.decode()
+      const rest = pending ? decoder.decode() : ''
       if (rest.includes('\uFFFD')) opts.onInvalidUtf8?.()
       parser.feed(rest + (lastWasCr || rest.endsWith('\r') ? '\n' : ''))
     },

@@ -42,8 +42,9 @@ describe('weighbridge CLI', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const lines = r.stdout.trim().split('\n')
-    expect(lines).toHaveLength(2)
-    for (const l of lines) expect(l).toMatch(/swiftinfer\/deepseek-v3\.2 ok ttfb=[\d.]+ms ttft=[\d.]+ms .* output_tps=[\d.]+ .*usage=reported/)
+    expect(lines).toHaveLength(3)
+    expect(lines[2]).toMatch(/^summary: n=2 ok=2 \| ttft p50=[\d.]+ms/)
+    for (const l of lines.slice(0, 2)) expect(l).toMatch(/swiftinfer\/deepseek-v3\.2 ok ttfb=[\d.]+ms ttft=[\d.]+ms .* output_tps=[\d.]+ .*usage=reported/)
     const json = await cli(['probe', '--offering', 'cloudmax/deepseek-r1', '--json'])
     const sample = JSON.parse(json.stdout) as { outcome: string; reasoning_tokens: number; ttfat_ms: number; ttft_ms: number }
     expect(sample.outcome).toBe('ok')
