@@ -108,6 +108,7 @@ interface Row {
   tpotP50: number
   tpotP99: number
   cpuUsPerReq: number
+  mainUsPerReq: number
   lagP50: number
   lagP99: number
   loopP99: number
@@ -124,12 +125,14 @@ class Tally {
   n = 0
   failed = 0
   cpuUs = 0
+  /** Time the main thread was busy (event-loop utilization), to tell our own work from GC helper threads. */
+  mainThreadMs = 0
   readonly loop = monitorEventLoopDelay({ resolution: 1 })
   row(streams: number, client: Row['client']): Row {
     return {
       streams, client, n: this.n, failed: this.failed,
       ttftP50: q(this.ttftErr, 50), ttftP99: q(this.ttftErr, 99), tpotP50: q(this.tpotErr, 50), tpotP99: q(this.tpotErr, 99),
-      cpuUsPerReq: this.cpuUs / this.n, lagP50: q(this.lags, 50), lagP99: q(this.lags, 99), loopP99: this.loop.percentile(99) / 1e6,
+      cpuUsPerReq: this.cpuUs / this.n, mainUsPerReq: (this.mainThreadMs * 1000) / this.n, lagP50: q(this.lags, 50), lagP99: q(this.lags, 99), loopP99: this.loop.percentile(99) / 1e6,
     }
   }
 }
@@ -142,6 +145,7 @@ async function runRound(streams: number, round: number, name: Row['client'], cli
   await fetch(`${url}/reset`, { method: 'POST' })
   const results: Measured[] = []
   tally.loop.enable()
+  const elu0 = performance.eventLoopUtilization()
   const cpu0 = process.cpuUsage()
   await runOpenLoop({
     arrivals: { kind: 'constant', rate: streams / STREAM_S },
@@ -151,6 +155,7 @@ async function runRound(streams: number, round: number, name: Row['client'], cli
     fire: async (i, tSched) => void results.push(await client(`${name}-${streams}-${round}-${i}`, tSched)),
   })
   const cpu = process.cpuUsage(cpu0)
+  tally.mainThreadMs += performance.eventLoopUtilization(elu0).active
   tally.loop.disable()
   tally.cpuUs += cpu.user + cpu.system
   const truth = (await (await fetch(`${url}/truth`)).json()) as Record<string, { ttft_ms: number; tpot_ms: number }>
@@ -194,9 +199,9 @@ async function main(): Promise<void> {
   const out: string[] = []
   out.push(`bench:probe — ${cpus().length} cores, node ${process.version}; truth server in a separate process; stream = TTFT ${TTFT_MS} ms + ${TOKENS} tokens every ${GAP_MS} ms; open loop at streams/${STREAM_S}s; per client ${ROUNDS} interleaved rounds of 5×streams requests (30 at 1 stream), each after a warm-up`)
   out.push('')
-  out.push('| streams | client | n | failed | TTFT err p50 ms | TTFT err p99 ms | TPOT err p50 ms | TPOT err p99 ms | CPU µs/req | start lag p50/p99 ms | loop delay p99 ms |')
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|')
-  for (const r of rows) out.push(`| ${r.streams} | ${r.client} | ${r.n} | ${r.failed} | ${f(r.ttftP50, 3)} | ${f(r.ttftP99)} | ${f(r.tpotP50, 3)} | ${f(r.tpotP99)} | ${f(r.cpuUsPerReq, 0)} | ${f(r.lagP50)} / ${f(r.lagP99)} | ${f(r.loopP99)} |`)
+  out.push('| streams | client | n | failed | TTFT err p50 ms | TTFT err p99 ms | TPOT err p50 ms | TPOT err p99 ms | CPU µs/req | main thread µs/req | start lag p50/p99 ms | loop delay p99 ms |')
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
+  for (const r of rows) out.push(`| ${r.streams} | ${r.client} | ${r.n} | ${r.failed} | ${f(r.ttftP50, 3)} | ${f(r.ttftP99)} | ${f(r.tpotP50, 3)} | ${f(r.tpotP99)} | ${f(r.cpuUsPerReq, 0)} | ${f(r.mainUsPerReq, 0)} | ${f(r.lagP50)} / ${f(r.lagP99)} | ${f(r.loopP99)} |`)
   out.push('')
   out.push('| streams | TTFT p50 ours/ideal | TTFT p99 ours/ideal | TPOT p50 ours/ideal | TPOT p99 ours/ideal | CPU ours/ideal | goal | verdict |')
   out.push('|---|---|---|---|---|---|---|---|')
