@@ -8,6 +8,8 @@ export interface SampleWriterOptions {
   maxBatch?: number
   /** Samples kept in memory while the database refuses writes; the oldest beyond this are dropped and counted. */
   maxBuffered?: number
+  /** Called after a batch has committed: from here on, these samples survive a crash of the process. */
+  onCommit?(samples: readonly ProbeSample[]): void
 }
 
 export interface SampleWriter {
@@ -35,6 +37,7 @@ export function createSampleWriter(store: SampleStore, log: Logger, opts: Sample
     try {
       store.insertMany(batch)
       stats.written += batch.length
+      opts.onCommit?.(batch)
     } catch (err) {
       stats.failedFlushes++
       buffer = batch.concat(buffer)
