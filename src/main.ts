@@ -51,6 +51,7 @@ export interface Daemon {
 }
 
 const HOUR_MS = 3_600_000
+const ROLLUP_MS = 5_000
 
 /**
  * The composition root: the only place that builds real I/O (simulators,
@@ -100,9 +101,26 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     weights.recompute()
     const weightsTimer = setInterval(() => weights.recompute(), config.weights.recompute_s * 1000)
     cleanups.push(() => (clearInterval(weightsTimer), stats.stop()))
+    // Housekeeping, writer side: roll up fresh samples often; compact and expire hourly.
+    const rollupTimer = setInterval(() => {
+      try {
+        store.rollUp(config.slo)
+      } catch (err) {
+        log.error({ err }, 'rolling up samples failed; raw samples are intact and the next pass retries')
+      }
+    }, ROLLUP_MS)
+    rollupTimer.unref()
+    cleanups.push(() => clearInterval(rollupTimer))
     const pruneTimer = setInterval(() => {
-      const removed = store.pruneBefore(clock.wallMs() - config.storage.raw_retention_days * 24 * HOUR_MS)
-      if (removed > 0) log.info({ removed }, 'pruned raw samples past retention')
+      const now = clock.wallMs()
+      try {
+        while (store.compact(now - config.storage.minute_rollup_hours * HOUR_MS) > 0);
+        const rollupsRemoved = store.pruneRollups(now - config.storage.rollup_retention_days * 24 * HOUR_MS)
+        const removed = store.pruneBefore(now - config.storage.raw_retention_days * 24 * HOUR_MS)
+        if (removed + rollupsRemoved > 0) log.info({ removed, rollups_removed: rollupsRemoved }, 'pruned data past retention')
+      } catch (err) {
+        log.error({ err }, 'compaction or retention failed; the next hourly pass retries')
+      }
     }, HOUR_MS)
     pruneTimer.unref()
     cleanups.push(() => clearInterval(pruneTimer))

@@ -125,6 +125,10 @@ export const configSchema = z
         flush_ms: z.int().min(1).max(60_000).default(250),
         /** Raw samples older than this are deleted (hourly). */
         raw_retention_days: z.number().positive().default(14),
+        /** Minute rollups older than this are compacted into hour rollups (hourly). */
+        minute_rollup_hours: z.number().positive().default(48),
+        /** Hour rollups older than this are deleted (hourly). */
+        rollup_retention_days: z.number().positive().default(400),
       })
       .prefault({}),
     stats: z

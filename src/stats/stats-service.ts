@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js'
 import type { Logger } from '../log.js'
-import type { SampleStore, StatRow } from '../store/sample-store.js'
-import { summarize, type SloTargets, type WindowStats } from './window-stats.js'
+import type { SampleStore } from '../store/sample-store.js'
+import type { RollupRow, StatRow } from './aggregate.js'
+import { summarizeWindow, type SloTargets, type WindowStats } from './window-stats.js'
 import { WINDOWS, WINDOW_NAMES, type WindowName } from './windows.js'
 
 export interface WindowSnapshot {
@@ -36,8 +37,8 @@ const LONG_REFRESH_MS = 60_000
 
 /**
  * Computes window statistics off the request path and keeps them as immutable
- * snapshots, so the API reads memory, never SQLite. (Raw-row scans for now;
- * rollups make the long windows cheap later without changing this interface.)
+ * snapshots, so the API reads memory, never SQLite. Windows are computed from
+ * minute/hour rollups where they cover the window, and raw rows elsewhere.
  */
 export function createStatsService(o: StatsServiceOptions): StatsService {
   const snapshots = new Map<WindowName, WindowSnapshot>()
@@ -45,11 +46,12 @@ export function createStatsService(o: StatsServiceOptions): StatsService {
   const computeWindow = (w: WindowName) => {
     const to = o.clock.wallMs() + 1
     const from = to - WINDOWS[w]
-    const rows = o.store.statRows(from, to)
-    const grouped = new Map<string, StatRow[]>(o.offerings.map((id) => [id, []]))
-    for (const row of rows) grouped.get(row.offering)?.push(row)
+    const inputs = o.store.windowInputs(from, to)
+    const grouped = new Map<string, { rollups: RollupRow[]; raw: StatRow[] }>(o.offerings.map((id) => [id, { rollups: [], raw: [] }]))
+    for (const row of inputs.rollups) grouped.get(row.offering)?.rollups.push(row)
+    for (const row of inputs.raw) grouped.get(row.offering)?.raw.push(row)
     const byOffering = new Map<string, WindowStats>()
-    for (const [id, list] of grouped) byOffering.set(id, summarize(list, { minN: o.minN, slo: o.slo, fromMs: from, toMs: to }))
+    for (const [id, g] of grouped) byOffering.set(id, summarizeWindow(g.rollups, g.raw, { minN: o.minN, slo: o.slo, fromMs: from, toMs: to }))
     snapshots.set(w, { window: w, from_ms: from, to_ms: to, computed_at_ms: o.clock.wallMs(), byOffering })
   }
   const refresh = (windows: readonly WindowName[] = WINDOW_NAMES) => {

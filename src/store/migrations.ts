@@ -62,4 +62,34 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE samples ADD COLUMN flags TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 3,
+    name: 'rollups',
+    sql: `
+      -- Minute ('m') and hour ('h') aggregates per offering × prompt bucket × source.
+      -- Counts and sums are exact; h_* are HDR histograms (compressed base64), merged, never averaged.
+      CREATE TABLE rollups (
+        tier           TEXT NOT NULL CHECK (tier IN ('m', 'h')),
+        start_ms       INTEGER NOT NULL,
+        offering       TEXT NOT NULL,
+        prompt_bucket  TEXT NOT NULL,
+        source         TEXT NOT NULL,
+        n              INTEGER NOT NULL,
+        n_ok           INTEGER NOT NULL,
+        n_provider_err INTEGER NOT NULL,
+        n_quota        INTEGER NOT NULL,
+        n_good         INTEGER NOT NULL,
+        outcomes       TEXT NOT NULL,
+        in_tokens      INTEGER NOT NULL,
+        out_tokens     INTEGER NOT NULL,
+        cost_usd       REAL NOT NULL,
+        ttft_n INTEGER NOT NULL, ttft_sum REAL NOT NULL, ttft_sumsq REAL NOT NULL,
+        tps_n  INTEGER NOT NULL, tps_sum  REAL NOT NULL, tps_sumsq  REAL NOT NULL,
+        h_ttft TEXT, h_ttfat TEXT, h_e2e TEXT, h_tpot TEXT, h_tps TEXT,
+        PRIMARY KEY (tier, start_ms, offering, prompt_bucket, source)
+      ) STRICT, WITHOUT ROWID;
+      -- Small facts the store keeps about itself (the roll-up watermark).
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    `,
+  },
 ]

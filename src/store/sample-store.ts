@@ -1,21 +1,7 @@
-import type { Outcome } from '../core/outcome.js'
 import type { ProbeSample, SampleFlag } from '../core/types.js'
+import type { SloTargets, StatRow } from '../stats/aggregate.js'
 import type { Db } from './db.js'
-
-/** The fields statistics need, nothing more (a window can hold many rows). */
-export interface StatRow {
-  ts_ms: number
-  offering: string
-  outcome: Outcome
-  blame: string | null
-  ttft_ms: number | null
-  ttfat_ms: number | null
-  e2e_ms: number | null
-  tpot_ms: number | null
-  output_tps: number | null
-  out_tokens: number | null
-  cost_usd: number | null
-}
+import { rollupStore, type WindowInputs } from './rollups.js'
 
 export interface SampleQuery {
   offering?: string
@@ -31,6 +17,13 @@ export interface SampleQuery {
 export interface SampleStore {
   insertMany(samples: readonly ProbeSample[]): void
   statRows(fromMs: number, toMs: number): StatRow[]
+  /** Roll up samples committed since the last pass into minute rollups; returns how many. */
+  rollUp(slo: SloTargets): number
+  /** Merge minute rollups older than `beforeMs` into hour rollups; returns minute rows merged. */
+  compact(beforeMs: number): number
+  pruneRollups(beforeMs: number): number
+  /** What a window [from, to) needs: rollups where they cover it, raw rows elsewhere. */
+  windowInputs(fromMs: number, toMs: number): WindowInputs
   recent(q: SampleQuery): ProbeSample[]
   count(): number
   pruneBefore(tsMs: number): number
@@ -64,7 +57,8 @@ export function sqliteSampleStore(db: Db): SampleStore {
       insert.run(row)
     }
   })
-  const statRows = db.prepare(`SELECT ts_ms, offering, outcome, blame, ttft_ms, ttfat_ms, e2e_ms, tpot_ms, output_tps, out_tokens, cost_usd FROM samples WHERE ts_ms >= ? AND ts_ms < ?`)
+  const statRows = db.prepare(`SELECT ts_ms, offering, prompt_bucket, source, outcome, blame, ttft_ms, ttfat_ms, e2e_ms, tpot_ms, output_tps, in_tokens, out_tokens, cost_usd FROM samples WHERE ts_ms >= ? AND ts_ms < ?`)
+  const rollups = rollupStore(db)
   const count = db.prepare('SELECT count(*) AS n FROM samples').pluck()
   const prune = db.prepare('DELETE FROM samples WHERE ts_ms < ?')
   return {
@@ -80,6 +74,10 @@ export function sqliteSampleStore(db: Db): SampleStore {
       const rows = db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 1000)) as (Omit<ProbeSample, 'flags'> & { flags: string })[]
       return rows.map((r) => ({ ...r, flags: r.flags ? (r.flags.split(',') as SampleFlag[]) : [] }))
     },
+    rollUp: (slo) => rollups.rollUp(slo),
+    compact: (beforeMs) => rollups.compact(beforeMs),
+    pruneRollups: (beforeMs) => rollups.pruneHours(beforeMs),
+    windowInputs: (fromMs, toMs) => rollups.windowInputs(fromMs, toMs),
     count: () => count.get() as number,
     pruneBefore: (tsMs) => prune.run(tsMs).changes,
     close: () => db.close(),

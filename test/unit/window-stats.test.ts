@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { percentileSorted } from '../../src/core/percentile.js'
-import type { StatRow } from '../../src/store/sample-store.js'
+import type { StatRow } from '../../src/stats/aggregate.js'
 import { summarize } from '../../src/stats/window-stats.js'
 
 const SLO = { ttft_ms: 500, tpot_ms: 50, e2e_ms: 5000, availability: 0.99 }
-const row = (over: Partial<StatRow> = {}): StatRow => ({ ts_ms: 0, offering: 'a/m', outcome: 'ok', blame: null, ttft_ms: 100, ttfat_ms: 100, e2e_ms: 1000, tpot_ms: 10, output_tps: 100, out_tokens: 100, cost_usd: 0.001, ...over })
+const row = (over: Partial<StatRow> = {}): StatRow => ({ ts_ms: 0, offering: 'a/m', prompt_bucket: 'short', source: 'probe', in_tokens: 10, outcome: 'ok', blame: null, ttft_ms: 100, ttfat_ms: 100, e2e_ms: 1000, tpot_ms: 10, output_tps: 100, out_tokens: 100, cost_usd: 0.001, ...over })
 const opts = { minN: 5, slo: SLO, fromMs: 0, toMs: 3_600_000 }
 
 describe('percentiles', () => {
@@ -19,15 +19,14 @@ describe('percentiles', () => {
 })
 
 describe('window statistics', () => {
-  it('percentiles come from successful requests only', () => {
+  it('percentiles come from successful requests only, within the histogram precision (1%)', () => {
     const rows = [...Array.from({ length: 100 }, (_, i) => row({ ttft_ms: i + 1 })), row({ outcome: 'timeout.ttft', blame: 'provider', ttft_ms: null })]
     const s = summarize(rows, opts)
     expect(s.n).toBe(101)
     expect(s.n_ok).toBe(100)
-    expect(s.ttft_p50).toBeCloseTo(50.5)
-    expect(s.ttft_p90).toBeCloseTo(90.1)
-    expect(s.ttft_p99).toBeCloseTo(99.01)
-    expect(s.tail_ratio_ttft).toBeCloseTo(90.1 / 50.5, 3)
+    // Nearest rank: p50 = 50, p90 = 90, p99 = 99.
+    for (const [got, want] of [[s.ttft_p50, 50], [s.ttft_p90, 90], [s.ttft_p99, 99]] as const) expect(Math.abs(got! - want) / want).toBeLessThanOrEqual(0.01)
+    expect(Math.abs(s.tail_ratio_ttft! - 90 / 50) / (90 / 50)).toBeLessThanOrEqual(0.02)
   })
 
   it('availability counts provider blame only; 429s are reported beside it; our cancellations are not attempts', () => {
