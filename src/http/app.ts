@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js'
 import { apiError } from './errors.js'
 import { healthRoutes } from './routes/health.js'
 import { leaderboardRoutes } from './routes/leaderboard.js'
+import { profileRoutes } from './routes/profile.js'
 import { samplesRoutes } from './routes/samples.js'
 import { weightsRoutes } from './routes/weights.js'
 
@@ -15,6 +16,7 @@ export function createApp(deps: ApiDeps, log: Logger): Hono {
   app.route('/', weightsRoutes(deps))
   app.route('/', leaderboardRoutes(deps))
   app.route('/', samplesRoutes(deps))
+  app.route('/', profileRoutes(deps))
   app.get('/v1/models', (c) =>
     c.json({ models: deps.catalog.models.map((m) => ({ id: m.id, display_name: m.display_name, reasoning: m.reasoning, offerings: m.offerings })) }),
   )

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js'
 import type { Logger } from '../log.js'
 import type { SampleStore } from '../store/sample-store.js'
 import type { RollupRow, StatRow } from './aggregate.js'
+import { hourOfDayProfile, type HourOfDayPoint } from './hour-of-day.js'
 import { summarizeWindow, type SloTargets, type WindowStats } from './window-stats.js'
 import { WINDOWS, WINDOW_NAMES, type WindowName } from './windows.js'
 
@@ -11,6 +12,8 @@ export interface WindowSnapshot {
   to_ms: number
   computed_at_ms: number
   byOffering: ReadonlyMap<string, WindowStats>
+  /** Hour-of-day profile per offering (windows of a day or longer). */
+  hourOfDay: ReadonlyMap<string, HourOfDayPoint[]>
 }
 
 export interface StatsService {
@@ -51,8 +54,12 @@ export function createStatsService(o: StatsServiceOptions): StatsService {
     for (const row of inputs.rollups) grouped.get(row.offering)?.rollups.push(row)
     for (const row of inputs.raw) grouped.get(row.offering)?.raw.push(row)
     const byOffering = new Map<string, WindowStats>()
-    for (const [id, g] of grouped) byOffering.set(id, summarizeWindow(g.rollups, g.raw, { minN: o.minN, slo: o.slo, fromMs: from, toMs: to }))
-    snapshots.set(w, { window: w, from_ms: from, to_ms: to, computed_at_ms: o.clock.wallMs(), byOffering })
+    const hourOfDay = new Map<string, HourOfDayPoint[]>()
+    for (const [id, g] of grouped) {
+      byOffering.set(id, summarizeWindow(g.rollups, g.raw, { minN: o.minN, slo: o.slo, fromMs: from, toMs: to }))
+      if (WINDOWS[w] >= 86_400_000) hourOfDay.set(id, hourOfDayProfile(g.rollups, g.raw, o.minN))
+    }
+    snapshots.set(w, { window: w, from_ms: from, to_ms: to, computed_at_ms: o.clock.wallMs(), byOffering, hourOfDay })
   }
   const refresh = (windows: readonly WindowName[] = WINDOW_NAMES) => {
     for (const w of windows) {

@@ -53,6 +53,9 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
     expect(crawl!.stats.output_tps_p50).toBeGreaterThan(35)
     expect(crawl!.stats.output_tps_p50).toBeLessThan(60)
     expect(middle!.stats.output_tps_p50).toBeGreaterThan(crawl!.stats.output_tps_p50)
+    const profile = await json<{ hours: { hour: number; n_ok: number; ttft_p50: number | null }[] }>(`${daemon.url}/v1/profile?offering=quick/chat-model&window=24h`)
+    expect(profile.body.hours).toHaveLength(24)
+    expect(profile.body.hours.reduce((s, h) => s + h.n_ok, 0)).toBe(6) // summed: the run may straddle an hour boundary
     const byTps = await json<{ offerings: { provider: string }[] }>(`${daemon.url}/v1/leaderboard?model=think-model&window=1h&sort=tps`)
     expect(byTps.body.offerings.map((o) => o.provider)).toEqual(['quick', 'middle', 'crawl'])
   })
@@ -74,6 +77,8 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
       ['/v1/leaderboard', 400, 'MODEL_REQUIRED'],
       ['/v1/leaderboard?model=chat-model&window=2h', 400, 'BAD_WINDOW'],
       ['/v1/samples?limit=0', 400, 'BAD_LIMIT'],
+      ['/v1/profile', 400, 'OFFERING_REQUIRED'],
+      ['/v1/profile?offering=quick/chat-model&window=5m', 400, 'BAD_WINDOW'],
       ['/v2/nothing', 404, 'NOT_FOUND'],
     ] as const) {
       const r = await json<{ error: { code: string; message: string } }>(daemon.url + path)
