@@ -126,7 +126,7 @@ export const configSchema = z
         /** Raw samples older than this are deleted (hourly). */
         raw_retention_days: z.number().positive().default(14),
         /** Minute rollups older than this are compacted into hour rollups (hourly). */
-        minute_rollup_hours: z.number().positive().default(48),
+        minute_rollup_hours: z.number().positive().default(3),
         /** Hour rollups older than this are deleted (hourly). */
         rollup_retention_days: z.number().positive().default(400),
       })
