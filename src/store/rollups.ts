@@ -15,6 +15,26 @@ const ROLLUP_COLUMNS = [
 type StoredRollup = Omit<RollupRow, 'outcomes'> & { outcomes: string }
 const parseRow = (r: StoredRollup): RollupRow => ({ ...r, outcomes: JSON.parse(r.outcomes) as Record<string, number> })
 
+type Key = { offering: string; prompt_bucket: string; source: string }
+
+/** Aggregates per (bucket start, offering, prompt bucket, source), created on first use. */
+class Groups {
+  private readonly map = new Map<string, { start: number; key: Key; agg: Aggregate }>()
+  get(start: number, key: Key): Aggregate {
+    const id = `${start}\u0000${key.offering}\u0000${key.prompt_bucket}\u0000${key.source}`
+    let g = this.map.get(id)
+    if (!g) this.map.set(id, (g = { start, key, agg: new Aggregate() }))
+    return g.agg
+  }
+  /** Hand each group over, then release its histograms. */
+  flush(write: (start: number, key: Key, agg: Aggregate) => void): void {
+    for (const g of this.map.values()) {
+      write(g.start, g.key, g.agg)
+      g.agg.destroy()
+    }
+  }
+}
+
 /** Everything a window needs: rollup rows fully inside it, and the raw rows nothing rolled up covers. */
 export interface WindowInputs {
   rollups: RollupRow[]
@@ -45,7 +65,7 @@ export function rollupStore(db: Db) {
   const watermark = (): number => Number(getMeta.get('rollup_watermark') ?? 0)
 
   /** Merge `agg` into the stored row with this key (creating it), as one upsert. */
-  const mergeInto = (tier: 'm' | 'h', start: number, key: { offering: string; prompt_bucket: string; source: string }, agg: Aggregate) => {
+  const mergeInto = (tier: 'm' | 'h', start: number, key: Key, agg: Aggregate) => {
     const existing = getRow.get(tier, start, key.offering, key.prompt_bucket, key.source) as StoredRollup | undefined
     if (existing) agg.addRow(parseRow(existing))
     // Only the key fields: the source may be a row of another tier, whose own tier/start must not leak in.
@@ -63,18 +83,9 @@ export function rollupStore(db: Db) {
         if (wm > 0 && ((maxRowid.get() as number | null) ?? 0) < wm) wm = 0
         const rows = pending.all(wm, limit) as (StatRow & { rowid: number })[]
         if (rows.length === 0) return 0
-        const groups = new Map<string, { start: number; key: StatRow; agg: Aggregate }>()
-        for (const r of rows) {
-          const start = floorTo(r.ts_ms, MINUTE_MS)
-          const id = `${start}\u0000${r.offering}\u0000${r.prompt_bucket}\u0000${r.source}`
-          let g = groups.get(id)
-          if (!g) groups.set(id, (g = { start, key: r, agg: new Aggregate() }))
-          g.agg.addSample(r, slo)
-        }
-        for (const g of groups.values()) {
-          mergeInto('m', g.start, g.key, g.agg)
-          g.agg.destroy()
-        }
+        const groups = new Groups()
+        for (const r of rows) groups.get(floorTo(r.ts_ms, MINUTE_MS), r).addSample(r, slo)
+        groups.flush((start, key, agg) => mergeInto('m', start, key, agg))
         setMeta.run('rollup_watermark', String(rows[rows.length - 1]!.rowid))
         return rows.length
       })()
@@ -84,19 +95,12 @@ export function rollupStore(db: Db) {
     compact(beforeMs: number, limit = 5_000): number {
       return db.transaction(() => {
         const rows = (minutesBefore.all(floorTo(beforeMs, HOUR_MS), limit) as StoredRollup[]).map(parseRow)
-        const groups = new Map<string, { start: number; key: RollupRow; agg: Aggregate }>()
+        const groups = new Groups()
         for (const r of rows) {
-          const start = floorTo(r.start_ms, HOUR_MS)
-          const id = `${start}\u0000${r.offering}\u0000${r.prompt_bucket}\u0000${r.source}`
-          let g = groups.get(id)
-          if (!g) groups.set(id, (g = { start, key: r, agg: new Aggregate() }))
-          g.agg.addRow(r)
+          groups.get(floorTo(r.start_ms, HOUR_MS), r).addRow(r)
           deleteRow.run('m', r.start_ms, r.offering, r.prompt_bucket, r.source)
         }
-        for (const g of groups.values()) {
-          mergeInto('h', g.start, g.key, g.agg)
-          g.agg.destroy()
-        }
+        groups.flush((start, key, agg) => mergeInto('h', start, key, agg))
         return rows.length
       })()
     },

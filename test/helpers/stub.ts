@@ -1,21 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterEach } from 'vitest'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { faultServer } from './fault-server.js'
 
-/** A loopback HTTP server on port 0 with a hand-written handler, closed after the test. */
+/** A loopback HTTP server (port 0) with a hand-written handler and a hit counter, closed after the test. */
 export async function stubServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; hits: () => number }> {
   let hits = 0
-  const server = createServer((req, res) => {
+  const srv = await faultServer(() => (req, res) => {
     hits++
     handler(req, res)
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  afterEach(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections()
-        server.close(() => r())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, hits: () => hits }
+  return { url: srv.url, hits: () => hits }
 }
