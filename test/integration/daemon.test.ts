@@ -48,7 +48,7 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
     expect(lb.body.offerings.map((o) => o.provider)).toEqual(['quick', 'middle', 'crawl'])
     const [quick, middle, crawl] = lb.body.offerings
     expect(quick!.stats.ttft_p50).toBeGreaterThanOrEqual(27)
-    expect(quick!.stats.ttft_p50).toBeLessThan(80)
+    expect(quick!.stats.ttft_p50).toBeLessThan(120) // scripted 30 ms; margin for a loaded CI machine
     expect(crawl!.stats.ttft_p50).toBeGreaterThanOrEqual(180)
     expect(crawl!.stats.output_tps_p50).toBeGreaterThan(35)
     expect(crawl!.stats.output_tps_p50).toBeLessThan(60)

@@ -32,7 +32,7 @@ describe('measuring a stream against scripted truth', () => {
       expect(s.outcome).toBe('ok')
       expect(s.blame).toBeNull()
       expect(s.ttft_ms).toBeGreaterThanOrEqual(199)
-      expect(s.ttft_ms).toBeLessThan(260)
+      expect(s.ttft_ms).toBeLessThan(300) // scripted 200 ms; the simulator shares this process, so allow for a busy loop
       expect(s.ttfat_ms).toBe(s.ttft_ms)
       // The role chunk / message_start arrives with the headers: an empty first chunk is not a token.
       expect(s.ttfb_ms!).toBeLessThan(s.ttft_ms! - 100)
