@@ -16,7 +16,7 @@ import type { ProbeTarget } from './probe/target.js'
 import { createWeightsService, type WeightsService } from './routing/publisher.js'
 import { createScheduler, type Scheduler } from './schedule/scheduler.js'
 import { startSimFleet } from './sim/server.js'
-import { createStatsService, type StatsService } from './stats/stats-service.js'
+import { createStatsService, inProcessSource, workerSource, type StatsService } from './stats/stats-service.js'
 import { openDatabase } from './store/db.js'
 import { sqliteSampleStore, type SampleStore } from './store/sample-store.js'
 import { createSampleWriter, type SampleWriter } from './store/sample-writer.js'
@@ -87,7 +87,9 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     cleanups.push(() => writer.close())
     log.info({ db: dbPath, samples: store.count() }, 'database open')
 
-    const stats = createStatsService({ store, clock, log, offerings: targets.map((t) => t.offering), minN: config.stats.min_n, slo: config.slo, refreshMs: config.stats.refresh_s * 1000 })
+    const statsParams = { offerings: targets.map((t) => t.offering), minN: config.stats.min_n, slo: config.slo }
+    const source = dbPath === ':memory:' ? inProcessSource((a, b) => store.windowInputs(a, b), statsParams) : workerSource(dbPath, statsParams)
+    const stats = createStatsService({ source, clock, log, refreshMs: config.stats.refresh_s * 1000 })
     const weights = createWeightsService({
       catalog, stats, clock, log,
       window: config.weights.window,
@@ -100,7 +102,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     stats.start()
     weights.recompute()
     const weightsTimer = setInterval(() => weights.recompute(), config.weights.recompute_s * 1000)
-    cleanups.push(() => (clearInterval(weightsTimer), stats.stop()))
+    cleanups.push(async () => (clearInterval(weightsTimer), await stats.stop()))
     // Housekeeping, writer side: roll up fresh samples often; compact and expire hourly.
     const rollupTimer = setInterval(() => {
       try {

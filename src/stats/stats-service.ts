@@ -1,9 +1,14 @@
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import type { Clock } from '../core/clock.js'
 import type { Logger } from '../log.js'
-import type { SampleStore } from '../store/sample-store.js'
-import type { RollupRow, StatRow } from './aggregate.js'
-import { hourOfDayProfile, type HourOfDayPoint } from './hour-of-day.js'
-import { summarizeWindow, type SloTargets, type WindowStats } from './window-stats.js'
+import type { WindowInputs } from '../store/rollups.js'
+import type { SloTargets } from './aggregate.js'
+import { computeWindow, type WindowResult } from './compute-window.js'
+import type { HourOfDayPoint } from './hour-of-day.js'
+import type { WorkerReply, WorkerRequest } from './stats-worker.js'
+import type { WindowStats } from './window-stats.js'
 import { WINDOWS, WINDOW_NAMES, type WindowName } from './windows.js'
 
 export interface WindowSnapshot {
@@ -16,64 +21,116 @@ export interface WindowSnapshot {
   hourOfDay: ReadonlyMap<string, HourOfDayPoint[]>
 }
 
+/** Where window statistics are computed: on a worker thread (the daemon) or in-process (an in-memory database). */
+export interface WindowSource {
+  compute(windows: WindowName[], nowMs: number): Promise<{ results: WindowResult[]; errors: { window: WindowName; message: string }[] }>
+  close(): Promise<void>
+}
+
 export interface StatsService {
   /** The latest computed snapshot: never touches the database. */
   get(window: WindowName): WindowSnapshot | undefined
-  /** Recompute windows now (called by the timer; tests call it directly). */
-  refresh(windows?: readonly WindowName[]): void
+  /** Recompute windows now (the timer calls it; tests await it). */
+  refresh(windows?: readonly WindowName[]): Promise<void>
   start(): void
-  stop(): void
+  stop(): Promise<void>
 }
 
 export interface StatsServiceOptions {
-  store: SampleStore
+  source: WindowSource
   clock: Clock
   log: Logger
-  offerings: readonly string[]
-  minN: number
-  slo: SloTargets
   refreshMs: number
 }
 
 /** Windows of an hour or less are refreshed every tick; longer ones once a minute. */
 const LONG_REFRESH_MS = 60_000
 
+type Params = { offerings: readonly string[]; minN: number; slo: SloTargets }
+
+/** Compute in this thread: for `:memory:` databases and tools; blocks while it runs. */
+export function inProcessSource(read: (from: number, to: number) => WindowInputs, params: Params): WindowSource {
+  return {
+    compute: async (windows, nowMs) => {
+      const out: Awaited<ReturnType<WindowSource['compute']>> = { results: [], errors: [] }
+      for (const w of windows) {
+        try {
+          out.results.push(computeWindow(read, params, w, nowMs))
+        } catch (err) {
+          out.errors.push({ window: w, message: err instanceof Error ? err.message : String(err) })
+        }
+      }
+      return out
+    },
+    close: async () => {},
+  }
+}
+
 /**
- * Computes window statistics off the request path and keeps them as immutable
- * snapshots, so the API reads memory, never SQLite. Windows are computed from
+ * Compiled, the worker is a .js file. Run from source (tests, tsx scripts) it is
+ * TypeScript, and Node 20 does not apply `--import` loader hooks to workers, so
+ * a two-line bootstrap registers tsx inside the worker before importing it.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stats-worker.js', import.meta.url), { workerData })
+  // Resolve tsx's ESM entry from here (the "import" condition), so the bootstrap does not depend on the cwd.
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  const target = new URL('./stats-worker.ts', import.meta.url).href
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}) })`
+  return new Worker(boot, { eval: true, workerData })
+}
+
+/** Compute on a worker thread with its own read-only connection to `dbPath`. */
+export function workerSource(dbPath: string, params: Params): WindowSource {
+  const worker = startWorker({ dbPath, params })
+  worker.unref()
+  let nextId = 1
+  const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>()
+  worker.on('message', (reply: WorkerReply) => {
+    pending.get(reply.id)?.resolve(reply)
+    pending.delete(reply.id)
+  })
+  let dead: Error | null = null
+  const failAll = (err: Error) => {
+    dead ??= err
+    for (const p of pending.values()) p.reject(err)
+    pending.clear()
+  }
+  worker.on('error', failAll)
+  worker.on('exit', (code) => failAll(new Error(`statistics worker exited (code ${code})`)))
+  return {
+    compute: (windows, nowMs) =>
+      new Promise((resolve, reject) => {
+        if (dead) return reject(dead) // said loudly on every refresh, never a silent stale snapshot
+        const id = nextId++
+        pending.set(id, { resolve, reject })
+        worker.postMessage({ id, windows, nowMs } satisfies WorkerRequest)
+      }),
+    close: async () => void (await worker.terminate()),
+  }
+}
+
+/**
+ * Keeps window statistics as immutable snapshots, recomputed off the request
+ * path, so the API reads memory, never SQLite. Windows are computed from
  * minute/hour rollups where they cover the window, and raw rows elsewhere.
  */
 export function createStatsService(o: StatsServiceOptions): StatsService {
   const snapshots = new Map<WindowName, WindowSnapshot>()
   let timer: NodeJS.Timeout | undefined
-  const computeWindow = (w: WindowName) => {
-    const to = o.clock.wallMs() + 1
-    const from = to - WINDOWS[w]
-    const inputs = o.store.windowInputs(from, to)
-    const grouped = new Map<string, { rollups: RollupRow[]; raw: StatRow[] }>(o.offerings.map((id) => [id, { rollups: [], raw: [] }]))
-    for (const row of inputs.rollups) grouped.get(row.offering)?.rollups.push(row)
-    for (const row of inputs.raw) grouped.get(row.offering)?.raw.push(row)
-    const byOffering = new Map<string, WindowStats>()
-    const hourOfDay = new Map<string, HourOfDayPoint[]>()
-    for (const [id, g] of grouped) {
-      byOffering.set(id, summarizeWindow(g.rollups, g.raw, { minN: o.minN, slo: o.slo, fromMs: from, toMs: to }))
-      if (WINDOWS[w] >= 86_400_000) hourOfDay.set(id, hourOfDayProfile(g.rollups, g.raw, o.minN))
-    }
-    snapshots.set(w, { window: w, from_ms: from, to_ms: to, computed_at_ms: o.clock.wallMs(), byOffering, hourOfDay })
-  }
-  const refresh = (windows: readonly WindowName[] = WINDOW_NAMES) => {
-    for (const w of windows) {
-      try {
-        computeWindow(w)
-      } catch (err) {
-        o.log.error({ err, window: w }, 'computing window statistics failed; serving the previous snapshot')
-      }
-    }
+  let running: Promise<void> | null = null
+  const refresh = async (windows: readonly WindowName[] = WINDOW_NAMES) => {
+    const { results, errors } = await o.source.compute([...windows], o.clock.wallMs())
+    for (const r of results) snapshots.set(r.window, { ...r, byOffering: new Map(r.byOffering), hourOfDay: new Map(r.hourOfDay) })
+    for (const e of errors) o.log.error({ window: e.window, error: e.message }, 'computing window statistics failed; serving the previous snapshot')
   }
   const tick = () => {
+    if (running) return // the previous refresh is still computing: skip, never pile up
     const now = o.clock.wallMs()
     const due = WINDOW_NAMES.filter((w) => WINDOWS[w] <= 3_600_000 || now - (snapshots.get(w)?.computed_at_ms ?? 0) >= LONG_REFRESH_MS)
-    refresh(due)
+    running = refresh(due)
+      .catch((err: unknown) => o.log.error({ err }, 'statistics refresh failed; serving the previous snapshots'))
+      .finally(() => (running = null))
   }
   return {
     get: (w) => snapshots.get(w),
@@ -83,6 +140,10 @@ export function createStatsService(o: StatsServiceOptions): StatsService {
       timer = setInterval(tick, o.refreshMs)
       timer.unref()
     },
-    stop: () => clearInterval(timer),
+    async stop() {
+      clearInterval(timer)
+      await running
+      await o.source.close()
+    },
   }
 }

@@ -22,7 +22,7 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
     daemon = await startDaemon({ config, log: silentLogger, dbPath, schedules: false })
     for (let i = 0; i < 6; i++) await daemon.scheduler.runRound(config.schedules[0]!)
     daemon.writer.flush()
-    daemon.stats.refresh()
+    await daemon.stats.refresh()
     daemon.weights.recompute()
 
     const health = await json<{ status: string; writer: { written: number } }>(`${daemon.url}/healthz`)
