@@ -214,6 +214,11 @@ function checkReferences(cfg: Loose, ctx: Ctx): void {
     else if (vendor.protocol !== p.protocol)
       ctx.addIssue({ code: 'custom', path: ['providers', i, 'protocol'], message: `simulated vendor "${str(vendor.id)}" speaks ${str(vendor.protocol)}, not ${str(p.protocol)}` })
   })
+  // Below stats.min_n every metric is null, so a smaller weights.min_n could never take effect.
+  const statsMinN = (cfg.stats as Loose | undefined)?.min_n
+  const weightsMinN = (cfg.weights as Loose | undefined)?.min_n
+  if (typeof statsMinN === 'number' && typeof weightsMinN === 'number' && weightsMinN < statsMinN)
+    ctx.addIssue({ code: 'custom', path: ['weights', 'min_n'], message: `must be at least stats.min_n (${statsMinN}): below it every metric is null, so offerings could never be scored with fewer samples` })
   const buckets = (typeof cfg.prompt_buckets === 'object' && cfg.prompt_buckets) || {}
   schedules.forEach((s, i) => {
     const bucket = str(s.bucket)

@@ -6,7 +6,8 @@ import { WINDOWS, type WindowName } from './windows.js'
 
 /** A window's statistics in a form that crosses a thread boundary (arrays, not maps). */
 export interface WindowResult {
-  window: WindowName
+  /** A named window, or `custom` for an explicit [from, to). */
+  window: WindowName | 'custom'
   from_ms: number
   to_ms: number
   computed_at_ms: number
@@ -23,7 +24,12 @@ export interface ComputeParams {
 /** Every offering's statistics for one named window ending at `nowMs`, from what the store returned. */
 export function computeWindow(read: (from: number, to: number) => WindowInputs, p: ComputeParams, w: WindowName, nowMs: number): WindowResult {
   const to = nowMs + 1
-  const from = to - WINDOWS[w]
+  return computeRange(read, p, { window: w, from: to - WINDOWS[w], to }, nowMs)
+}
+
+/** Every offering's statistics over [from, to). Hour-of-day profiles for spans of a day or more. */
+export function computeRange(read: (from: number, to: number) => WindowInputs, p: ComputeParams, r: { window: WindowName | 'custom'; from: number; to: number }, nowMs: number): WindowResult {
+  const { window: w, from, to } = r
   const inputs = read(from, to)
   const grouped = new Map<string, { rollups: RollupRow[]; raw: StatRow[] }>(p.offerings.map((id) => [id, { rollups: [], raw: [] }]))
   for (const row of inputs.rollups) grouped.get(row.offering)?.rollups.push(row)
@@ -32,7 +38,7 @@ export function computeWindow(read: (from: number, to: number) => WindowInputs, 
   const hourOfDay: [string, HourOfDayPoint[]][] = []
   for (const [id, g] of grouped) {
     byOffering.push([id, summarizeWindow(g.rollups, g.raw, { minN: p.minN, slo: p.slo, fromMs: from, toMs: to })])
-    if (WINDOWS[w] >= 86_400_000) hourOfDay.push([id, hourOfDayProfile(g.rollups, g.raw, p.minN)])
+    if (to - from >= 86_400_000) hourOfDay.push([id, hourOfDayProfile(g.rollups, g.raw, p.minN)])
   }
   return { window: w, from_ms: from, to_ms: to, computed_at_ms: nowMs, byOffering, hourOfDay }
 }

@@ -5,14 +5,14 @@ import type { Clock } from '../core/clock.js'
 import type { Logger } from '../log.js'
 import type { WindowInputs } from '../store/rollups.js'
 import type { SloTargets } from './aggregate.js'
-import { computeWindow, type WindowResult } from './compute-window.js'
+import { computeRange, computeWindow, type WindowResult } from './compute-window.js'
 import type { HourOfDayPoint } from './hour-of-day.js'
 import type { WorkerReply, WorkerRequest } from './stats-worker.js'
 import type { WindowStats } from './window-stats.js'
 import { WINDOWS, WINDOW_NAMES, type WindowName } from './windows.js'
 
 export interface WindowSnapshot {
-  window: WindowName
+  window: WindowName | 'custom'
   from_ms: number
   to_ms: number
   computed_at_ms: number
@@ -22,8 +22,10 @@ export interface WindowSnapshot {
 }
 
 /** Where window statistics are computed: on a worker thread (the daemon) or in-process (an in-memory database). */
+type Computed = { results: WindowResult[]; errors: { window: WindowName | 'custom'; message: string }[] }
 export interface WindowSource {
-  compute(windows: WindowName[], nowMs: number): Promise<{ results: WindowResult[]; errors: { window: WindowName; message: string }[] }>
+  /** Named windows ending now, and optionally one explicit [from, to). */
+  compute(windows: WindowName[], nowMs: number, range?: { from: number; to: number }): Promise<Computed>
   close(): Promise<void>
 }
 
@@ -32,6 +34,12 @@ export interface StatsService {
   get(window: WindowName): WindowSnapshot | undefined
   /** Recompute windows now (the timer calls it; tests await it). */
   refresh(windows?: readonly WindowName[]): Promise<void>
+  /**
+   * Statistics over an explicit [from, to), computed like the named windows
+   * (on the worker), not cached. Null when another one is being computed: one
+   * at a time, so ad-hoc queries cannot crowd out the refreshes gateways rely on.
+   */
+  range(from: number, to: number): Promise<WindowSnapshot | null>
   start(): void
   stop(): Promise<void>
 }
@@ -51,8 +59,9 @@ type Params = { offerings: readonly string[]; minN: number; slo: SloTargets }
 /** Compute in this thread: for `:memory:` databases and tools; blocks while it runs. */
 export function inProcessSource(read: (from: number, to: number) => WindowInputs, params: Params): WindowSource {
   return {
-    compute: async (windows, nowMs) => {
-      const out: Awaited<ReturnType<WindowSource['compute']>> = { results: [], errors: [] }
+    compute: async (windows, nowMs, range) => {
+      const out: Computed = { results: [], errors: [] }
+      if (range) out.results.push(computeRange(read, params, { window: 'custom', ...range }, nowMs))
       for (const w of windows) {
         try {
           out.results.push(computeWindow(read, params, w, nowMs))
@@ -99,12 +108,12 @@ export function workerSource(dbPath: string, params: Params): WindowSource {
   worker.on('error', failAll)
   worker.on('exit', (code) => failAll(new Error(`statistics worker exited (code ${code})`)))
   return {
-    compute: (windows, nowMs) =>
+    compute: (windows, nowMs, range) =>
       new Promise((resolve, reject) => {
         if (dead) return reject(dead) // said loudly on every refresh, never a silent stale snapshot
         const id = nextId++
         pending.set(id, { resolve, reject })
-        worker.postMessage({ id, windows, nowMs } satisfies WorkerRequest)
+        worker.postMessage({ id, windows, nowMs, ...(range ? { range } : {}) } satisfies WorkerRequest)
       }),
     close: async () => void (await worker.terminate()),
   }
@@ -119,9 +128,11 @@ export function createStatsService(o: StatsServiceOptions): StatsService {
   const snapshots = new Map<WindowName, WindowSnapshot>()
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | null = null
+  const toSnapshot = (r: WindowResult): WindowSnapshot => ({ ...r, byOffering: new Map(r.byOffering), hourOfDay: new Map(r.hourOfDay) })
+  let rangeBusy = false
   const refresh = async (windows: readonly WindowName[] = WINDOW_NAMES) => {
     const { results, errors } = await o.source.compute([...windows], o.clock.wallMs())
-    for (const r of results) snapshots.set(r.window, { ...r, byOffering: new Map(r.byOffering), hourOfDay: new Map(r.hourOfDay) })
+    for (const r of results) if (r.window !== 'custom') snapshots.set(r.window, toSnapshot(r))
     for (const e of errors) o.log.error({ window: e.window, error: e.message }, 'computing window statistics failed; serving the previous snapshot')
   }
   const tick = () => {
@@ -135,6 +146,17 @@ export function createStatsService(o: StatsServiceOptions): StatsService {
   return {
     get: (w) => snapshots.get(w),
     refresh,
+    async range(from, to) {
+      if (rangeBusy) return null
+      rangeBusy = true
+      try {
+        const { results, errors } = await o.source.compute([], o.clock.wallMs(), { from, to })
+        if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '))
+        return results[0] ? toSnapshot(results[0]) : null
+      } finally {
+        rangeBusy = false
+      }
+    },
     start() {
       tick()
       timer = setInterval(tick, o.refreshMs)

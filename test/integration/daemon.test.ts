@@ -53,6 +53,13 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
     expect(crawl!.stats.output_tps_p50).toBeGreaterThan(35)
     expect(crawl!.stats.output_tps_p50).toBeLessThan(60)
     expect(middle!.stats.output_tps_p50).toBeGreaterThan(crawl!.stats.output_tps_p50)
+    // An explicit [from, to) covering the same samples ranks the same way, computed on the worker.
+    const from = new Date(Date.now() - 3_600_000).toISOString()
+    const custom = await json<{ window: string; offerings: { provider: string; stats: { n_ok: number } }[] }>(`${daemon.url}/v1/leaderboard?model=chat-model&from=${from}&to=${Date.now() + 1000}`)
+    expect(custom.status).toBe(200)
+    expect(custom.body.window).toBe('custom')
+    expect(custom.body.offerings.map((o) => o.provider)).toEqual(['quick', 'middle', 'crawl'])
+    expect(custom.body.offerings.map((o) => o.stats.n_ok)).toEqual([6, 6, 6])
     const profile = await json<{ hours: { hour: number; n_ok: number; ttft_p50: number | null }[] }>(`${daemon.url}/v1/profile?offering=quick/chat-model&window=24h`)
     expect(profile.body.hours).toHaveLength(24)
     expect(profile.body.hours.reduce((s, h) => s + h.n_ok, 0)).toBe(6) // summed: the run may straddle an hour boundary
@@ -78,6 +85,10 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
       ['/v1/leaderboard?model=chat-model&window=2h', 400, 'BAD_WINDOW'],
       ['/v1/samples?limit=0', 400, 'BAD_LIMIT'],
       ['/v1/profile', 400, 'OFFERING_REQUIRED'],
+      ['/v1/leaderboard?model=chat-model&from=yesterday&to=1795450000000', 400, 'BAD_RANGE'],
+      ['/v1/leaderboard?model=chat-model&from=1795450000000', 400, 'BAD_RANGE'],
+      ['/v1/leaderboard?model=chat-model&from=1795450000000&to=1795440000000', 400, 'BAD_RANGE'],
+      ['/v1/leaderboard?model=chat-model&window=5m&from=1&to=2', 400, 'BAD_RANGE'],
       ['/v1/profile?offering=quick/chat-model&window=5m', 400, 'BAD_WINDOW'],
       ['/v2/nothing', 404, 'NOT_FOUND'],
     ] as const) {

@@ -84,6 +84,12 @@ simulator: { vendors: [{ id: v, protocol: openai-chat, models: { x: {} } }] }
     expect(issues(text).map((i) => i.path).sort()).toEqual(['providers[0].base_url', 'providers[1].id', 'providers[1].protocol', 'schedules[0].bucket', 'schedules[0].models[1]'])
   })
 
+  it('refuses a weights.min_n below stats.min_n (it could never take effect)', () => {
+    const found = issues(`${MINIMAL}stats: { min_n: 20 }\nweights: { min_n: 5 }\n`)
+    expect(found.map((i) => i.path)).toEqual(['weights.min_n'])
+    expect(found[0]!.message).toMatch(/at least stats.min_n \(20\)/)
+  })
+
   it('validates simulated vendor overrides per model, with their path', () => {
     const text = `${MINIMAL}simulator: { vendors: [{ id: v, protocol: openai-chat, behaviour: { ttft_ms: { p50: 500, p90: 600 } }, models: { x: { ttft_ms: { p90: 100 } } } }] }\n`
     const found = issues(text)
