@@ -14,8 +14,3 @@ export const systemClock: Clock = {
   monoMs: () => performance.now(),
   wallMs: () => Date.now(),
 }
-
-/** A clock whose wall time is shifted, e.g. for replaying a time-of-day profile. */
-export function offsetClock(base: Clock, offsetMs: number): Clock {
-  return { monoMs: () => base.monoMs(), wallMs: () => base.wallMs() + offsetMs }
-}

@@ -104,7 +104,7 @@ type Item = { t: number; row: RollupRow; raw?: undefined } | { t: number; raw: S
  * gone once minutes are compacted).
  */
 export function summarizeWindow(rollups: readonly RollupRow[], raw: readonly StatRow[], opts: SummarizeOptions): WindowStats {
-  const { minN, slo } = opts
+  const { slo } = opts
   const items: Item[] = [...rollups.map((row) => ({ t: row.start_ms, row })), ...raw.map((x) => ({ t: x.ts_ms, raw: x }))]
   items.sort((a, b) => a.t - b.t)
   const main = new Aggregate()
