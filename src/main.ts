@@ -51,7 +51,8 @@ export interface Daemon {
 }
 
 const HOUR_MS = 3_600_000
-const ROLLUP_MS = 5_000
+/** How often the writer checks for an hour to seal. */
+const SEAL_CHECK_MS = 30_000
 
 /**
  * The composition root: the only place that builds real I/O (simulators,
@@ -81,7 +82,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     const catalog = buildCatalog(config)
 
     const dbPath = o.dbPath ?? config.storage.path
-    const store = sqliteSampleStore(openDatabase(dbPath, log))
+    const store = sqliteSampleStore(openDatabase(dbPath, log), config.slo)
     cleanups.push(() => store.close())
     const writer = createSampleWriter(store, log, { flushMs: config.storage.flush_ms })
     cleanups.push(() => writer.close())
@@ -103,25 +104,25 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     weights.recompute()
     const weightsTimer = setInterval(() => weights.recompute(), config.weights.recompute_s * 1000)
     cleanups.push(async () => (clearInterval(weightsTimer), await stats.stop()))
-    // Housekeeping, writer side: roll up fresh samples often; compact and expire hourly.
-    const rollupTimer = setInterval(() => {
+    // Housekeeping, writer side: seal finished hours into rollups; expire hourly.
+    const sealTimer = setInterval(() => {
       try {
-        store.rollUp(config.slo)
+        const sealed = store.seal(clock.wallMs(), config.storage.seal_grace_s * 1000)
+        if (sealed > 0) log.debug({ hours: sealed, sealed_until: new Date(store.sealedUntil()).toISOString() }, 'sealed hours into rollups')
       } catch (err) {
-        log.error({ err }, 'rolling up samples failed; raw samples are intact and the next pass retries')
+        log.error({ err }, 'sealing an hour into rollups failed; raw samples are intact and the next pass retries')
       }
-    }, ROLLUP_MS)
-    rollupTimer.unref()
-    cleanups.push(() => clearInterval(rollupTimer))
+    }, SEAL_CHECK_MS)
+    sealTimer.unref()
+    cleanups.push(() => clearInterval(sealTimer))
     const pruneTimer = setInterval(() => {
       const now = clock.wallMs()
       try {
-        while (store.compact(now - config.storage.minute_rollup_hours * HOUR_MS) > 0);
         const rollupsRemoved = store.pruneRollups(now - config.storage.rollup_retention_days * 24 * HOUR_MS)
         const removed = store.pruneBefore(now - config.storage.raw_retention_days * 24 * HOUR_MS)
         if (removed + rollupsRemoved > 0) log.info({ removed, rollups_removed: rollupsRemoved }, 'pruned data past retention')
       } catch (err) {
-        log.error({ err }, 'compaction or retention failed; the next hourly pass retries')
+        log.error({ err }, 'retention failed; the next hourly pass retries')
       }
     }, HOUR_MS)
     pruneTimer.unref()

@@ -125,8 +125,8 @@ export const configSchema = z
         flush_ms: z.int().min(1).max(60_000).default(250),
         /** Raw samples older than this are deleted (hourly). */
         raw_retention_days: z.number().positive().default(14),
-        /** Minute rollups older than this are compacted into hour rollups (hourly). */
-        minute_rollup_hours: z.number().positive().default(3),
+        /** An hour is sealed into rollups this long after it ends, so probes still in flight for it land first. */
+        seal_grace_s: z.int().min(0).max(86_400).default(300),
         /** Hour rollups older than this are deleted (hourly). */
         rollup_retention_days: z.number().positive().default(400),
       })

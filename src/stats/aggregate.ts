@@ -1,5 +1,5 @@
 import type { Outcome } from '../core/outcome.js'
-import { addEncoded, encode, newHistogram, record, type Histogram } from './histogram.js'
+import { addEncoded, encode, newHistogram, percentile, record, releaseHistogram, type Histogram } from './histogram.js'
 
 /** What a raw sample contributes to statistics. */
 export interface StatRow {
@@ -45,18 +45,33 @@ export interface Counts {
   tps_sumsq: number
 }
 
-/** A rollup row as stored: counts plus encoded histograms. */
-export interface RollupRow extends Counts {
-  tier: 'm' | 'h'
+/** Encoded histograms of a rollup row (HdrHistogram V2 bytes; null = nothing recorded). */
+export interface EncodedHistograms {
+  h_ttft: Uint8Array | null
+  h_ttfat: Uint8Array | null
+  h_e2e: Uint8Array | null
+  h_tpot: Uint8Array | null
+  h_tps: Uint8Array | null
+}
+
+/**
+ * The per-period figures that series over time need (cv_time, SLA buckets,
+ * hour-of-day), kept as plain numbers so a week of hours is read without
+ * touching a histogram.
+ */
+export interface PeriodFigures {
+  ttft_p50: number | null
+  ttft_p90: number | null
+  tps_p50: number | null
+}
+
+/** A rollup row as stored: an hour ('h') or a day ('d') of one offering × prompt bucket × source. */
+export interface RollupRow extends Counts, EncodedHistograms, PeriodFigures {
+  tier: 'h' | 'd'
   start_ms: number
   offering: string
   prompt_bucket: string
   source: string
-  h_ttft: string | null
-  h_ttfat: string | null
-  h_e2e: string | null
-  h_tpot: string | null
-  h_tps: string | null
 }
 
 export const HIST_KEYS = ['ttft', 'ttfat', 'e2e', 'tpot', 'tps'] as const
@@ -119,11 +134,15 @@ export class Aggregate {
     for (const k of HIST_KEYS) this.hist[k].add(other.hist[k])
   }
 
-  encoded(): Pick<RollupRow, 'h_ttft' | 'h_ttfat' | 'h_e2e' | 'h_tpot' | 'h_tps'> {
+  encoded(): EncodedHistograms {
     return { h_ttft: encode(this.hist.ttft), h_ttfat: encode(this.hist.ttfat), h_e2e: encode(this.hist.e2e), h_tpot: encode(this.hist.tpot), h_tps: encode(this.hist.tps) }
   }
 
+  figures(): PeriodFigures {
+    return { ttft_p50: percentile(this.hist.ttft, 50), ttft_p90: percentile(this.hist.ttft, 90), tps_p50: percentile(this.hist.tps, 50) }
+  }
+
   destroy(): void {
-    for (const k of HIST_KEYS) this.hist[k].destroy()
+    for (const k of HIST_KEYS) releaseHistogram(this.hist[k])
   }
 }

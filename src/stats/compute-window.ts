@@ -1,6 +1,9 @@
 import type { WindowInputs } from '../store/rollups.js'
 import type { RollupRow, SloTargets, StatRow } from './aggregate.js'
+import { figuresFromRaw, HOUR_MS, type HourFigures } from './hour-figures.js'
 import { hourOfDayProfile, type HourOfDayPoint } from './hour-of-day.js'
+
+const DAY_MS = 86_400_000
 import { summarizeWindow, type WindowStats } from './window-stats.js'
 import { WINDOWS, type WindowName } from './windows.js'
 
@@ -21,24 +24,32 @@ export interface ComputeParams {
   slo: SloTargets
 }
 
-/** Every offering's statistics for one named window ending at `nowMs`, from what the store returned. */
+/**
+ * Every offering's statistics for one named window ending at `nowMs`. Windows
+ * of a day or more start on the hour (up to an hour longer than named), so
+ * they are whole sealed hours and days plus the unsealed present, never a
+ * raw scan of a partial hour a week ago.
+ */
 export function computeWindow(read: (from: number, to: number) => WindowInputs, p: ComputeParams, w: WindowName, nowMs: number): WindowResult {
   const to = nowMs + 1
-  return computeRange(read, p, { window: w, from: to - WINDOWS[w], to }, nowMs)
+  const from = WINDOWS[w] >= DAY_MS ? Math.floor((to - WINDOWS[w]) / HOUR_MS) * HOUR_MS : to - WINDOWS[w]
+  return computeRange(read, p, { window: w, from, to }, nowMs)
 }
 
 /** Every offering's statistics over [from, to). Hour-of-day profiles for spans of a day or more. */
 export function computeRange(read: (from: number, to: number) => WindowInputs, p: ComputeParams, r: { window: WindowName | 'custom'; from: number; to: number }, nowMs: number): WindowResult {
   const { window: w, from, to } = r
   const inputs = read(from, to)
-  const grouped = new Map<string, { rollups: RollupRow[]; raw: StatRow[] }>(p.offerings.map((id) => [id, { rollups: [], raw: [] }]))
+  const grouped = new Map<string, { rollups: RollupRow[]; hours: HourFigures[]; raw: StatRow[] }>(p.offerings.map((id) => [id, { rollups: [], hours: [], raw: [] }]))
   for (const row of inputs.rollups) grouped.get(row.offering)?.rollups.push(row)
+  for (const h of inputs.hours) grouped.get(h.offering)?.hours.push(h)
   for (const row of inputs.raw) grouped.get(row.offering)?.raw.push(row)
   const byOffering: [string, WindowStats][] = []
   const hourOfDay: [string, HourOfDayPoint[]][] = []
   for (const [id, g] of grouped) {
-    byOffering.push([id, summarizeWindow(g.rollups, g.raw, { minN: p.minN, slo: p.slo, fromMs: from, toMs: to })])
-    if (to - from >= 86_400_000) hourOfDay.push([id, hourOfDayProfile(g.rollups, g.raw, p.minN)])
+    const hours = [...g.hours, ...figuresFromRaw(g.raw, p.slo)]
+    byOffering.push([id, summarizeWindow(g.rollups, hours, g.raw, { minN: p.minN, slo: p.slo, fromMs: from, toMs: to })])
+    if (to - from >= DAY_MS) hourOfDay.push([id, hourOfDayProfile(hours, p.minN)])
   }
   return { window: w, from_ms: from, to_ms: to, computed_at_ms: nowMs, byOffering, hourOfDay }
 }

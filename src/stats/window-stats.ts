@@ -1,6 +1,7 @@
 import { mean, sampleStandardDeviation } from 'simple-statistics'
-import { Aggregate, type Counts, type RollupRow, type SloTargets, type StatRow } from './aggregate.js'
-import { decode, newHistogram, percentile, record, type Histogram } from './histogram.js'
+import { Aggregate, type RollupRow, type SloTargets, type StatRow } from './aggregate.js'
+import { percentile, type Histogram } from './histogram.js'
+import { figuresFromRaw, type HourFigures } from './hour-figures.js'
 
 export type { SloTargets, StatRow }
 
@@ -68,102 +69,34 @@ function cv(xs: number[]): number | null {
   return m === 0 ? null : sampleStandardDeviation(xs) / m
 }
 
-/** A time group (an hour for cv_time, a 5-minute bucket for SLA compliance): two histograms and the counts it needs. */
-class Group {
-  key: string | number | null = null
-  readonly ttft: Histogram = newHistogram()
-  readonly tps: Histogram = newHistogram()
-  ok = 0
-  providerErr = 0
-  reset(key: string | number) {
-    this.key = key
-    this.ttft.reset()
-    this.tps.reset()
-    this.ok = 0
-    this.providerErr = 0
-  }
-  addCounts(c: Pick<Counts, 'n_ok' | 'n_provider_err'>) {
-    this.ok += c.n_ok
-    this.providerErr += c.n_provider_err
-  }
-  destroy() {
-    this.ttft.destroy()
-    this.tps.destroy()
-  }
-}
-
-type Item = { t: number; row: RollupRow; raw?: undefined } | { t: number; raw: StatRow; row?: undefined }
-
 /**
- * Summarize one offering over [fromMs, toMs) from stored rollup rows and raw
- * rows (any mix; see RollupStore.windowInputs). Pure apart from transient
- * histograms, which it destroys. Percentiles come from merged HDR histograms
- * (within 1%), of successful requests only; CVs come from exact sums;
- * availability counts provider-blamed failures only; rate limiting is reported
- * beside it. Hour rollups count as one SLA bucket each (the 5-minute detail is
- * gone once minutes are compacted).
+ * Summarize one offering over [fromMs, toMs) from what the store returned for
+ * it (see rollupReader.windowInputs): rollup rows of whole sealed days and
+ * hours, the figures of every hour in the window (sealed ones as stored, the
+ * rest computed from raw rows by the caller), and raw rows for the rest. Pure
+ * apart from transient histograms, which it destroys. Percentiles come from
+ * merged HDR histograms (within 1%), of successful requests only; CVs from
+ * exact sums; `cv_time_*` and SLA buckets from the hour figures; availability
+ * counts provider-blamed failures only, with rate limiting reported beside it.
  */
-export function summarizeWindow(rollups: readonly RollupRow[], raw: readonly StatRow[], opts: SummarizeOptions): WindowStats {
-  const { slo } = opts
-  const items: Item[] = [...rollups.map((row) => ({ t: row.start_ms, row })), ...raw.map((x) => ({ t: x.ts_ms, raw: x }))]
-  items.sort((a, b) => a.t - b.t)
+export function summarizeWindow(rollups: readonly RollupRow[], hours: readonly HourFigures[], raw: readonly StatRow[], opts: SummarizeOptions): WindowStats {
   const main = new Aggregate()
-  const hour = new Group()
-  const bucket = new Group()
-  const hourTtft: number[] = []
-  const hourTps: number[] = []
-  let slaHeld = 0
-  let slaJudged = 0
-  const closeHour = () => {
-    if (hour.key !== null && hour.ttft.totalCount > 0) hourTtft.push(percentile(hour.ttft, 50)!)
-    if (hour.key !== null && hour.tps.totalCount > 0) hourTps.push(percentile(hour.tps, 50)!)
-  }
-  const closeBucket = () => {
-    if (bucket.key === null || bucket.ok + bucket.providerErr === 0) return
-    slaJudged++
-    const p90 = percentile(bucket.ttft, 90)
-    if (p90 !== null && p90 <= slo.ttft_ms && bucket.ok / (bucket.ok + bucket.providerErr) >= slo.availability) slaHeld++
-  }
-  for (const it of items) {
-    const hourKey = Math.floor(it.t / 3_600_000)
-    const bucketKey = it.row?.tier === 'h' ? `h${it.row.start_ms}` : Math.floor(it.t / 300_000)
-    if (hour.key !== hourKey) (closeHour(), hour.reset(hourKey))
-    if (bucket.key !== bucketKey) (closeBucket(), bucket.reset(bucketKey))
-    if (it.row) {
-      const row = it.row
-      main.addRow(row, ['ttfat', 'e2e', 'tpot'])
-      // ttft and tps are needed three times over: decode each once.
-      for (const [key, enc] of [['ttft', row.h_ttft], ['tps', row.h_tps]] as const) {
-        if (enc === null) continue
-        const h = decode(enc)
-        main.hist[key].add(h)
-        hour[key].add(h)
-        if (key === 'ttft') bucket.ttft.add(h)
-        h.destroy()
-      }
-      hour.addCounts(row)
-      bucket.addCounts(row)
-    } else {
-      const x = it.raw!
-      main.addSample(x, slo)
-      if (x.outcome === 'ok') {
-        record(hour.ttft, x.ttft_ms)
-        record(hour.tps, x.output_tps)
-        record(bucket.ttft, x.ttft_ms)
-      }
-      const c = { n_ok: x.outcome === 'ok' ? 1 : 0, n_provider_err: x.blame === 'provider' ? 1 : 0 }
-      hour.addCounts(c)
-      bucket.addCounts(c)
-    }
-  }
-  closeHour()
-  closeBucket()
   try {
+    for (const row of rollups) main.addRow(row)
+    for (const x of raw) main.addSample(x, opts.slo)
+    const hourTtft: number[] = []
+    const hourTps: number[] = []
+    let slaHeld = 0
+    let slaJudged = 0
+    for (const h of hours) {
+      if (h.ttft_p50 !== null) hourTtft.push(h.ttft_p50)
+      if (h.tps_p50 !== null) hourTps.push(h.tps_p50)
+      slaJudged += h.sla_judged
+      slaHeld += h.sla_held
+    }
     return finish(main, { hourTtft, hourTps, slaHeld, slaJudged }, opts)
   } finally {
     main.destroy()
-    hour.destroy()
-    bucket.destroy()
   }
 }
 
@@ -206,5 +139,5 @@ function finish(main: Aggregate, t: { hourTtft: number[]; hourTps: number[]; sla
 
 /** Summarize raw rows only (tests, small windows). */
 export function summarize(rows: readonly StatRow[], opts: SummarizeOptions): WindowStats {
-  return summarizeWindow([], rows, opts)
+  return summarizeWindow([], figuresFromRaw(rows, opts.slo), rows, opts)
 }

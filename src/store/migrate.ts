@@ -16,6 +16,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = all): {
     if (m.version <= from) continue
     db.transaction(() => {
       db.exec(m.sql)
+      m.up?.(db)
       db.pragma(`user_version = ${m.version}`)
     })()
   }

@@ -1,7 +1,8 @@
-import type { ProbeSample, SampleFlag } from '../core/types.js'
+import type { ProbeSample } from '../core/types.js'
 import type { SloTargets, StatRow } from '../stats/aggregate.js'
 import type { Db } from './db.js'
-import { rollupStore, type WindowInputs } from './rollups.js'
+import { rollupWriter, STAT_SELECT, type WindowInputs } from './rollups.js'
+import { decodeSample, encodeSample, SAMPLE_COLUMNS, seriesKey, type SeriesKey, type StoredSample } from './sample-codec.js'
 
 export interface SampleQuery {
   offering?: string
@@ -15,71 +16,85 @@ export interface SampleQuery {
  * care which database is behind it (SQLite now; others can follow).
  */
 export interface SampleStore {
+  /** Insert in one transaction; rows of already-sealed hours are merged into their rollups in the same one. */
   insertMany(samples: readonly ProbeSample[]): void
   statRows(fromMs: number, toMs: number): StatRow[]
-  /** Roll up samples committed since the last pass into minute rollups; returns how many. */
-  rollUp(slo: SloTargets): number
-  /** Merge minute rollups older than `beforeMs` into hour rollups; returns minute rows merged. */
-  compact(beforeMs: number): number
+  /** Seal the hours that ended `graceMs` before `nowMs` into hour and day rollups; returns how many. */
+  seal(nowMs: number, graceMs: number): number
+  /** Start of the first hour not sealed yet: raw rows from here on are what windows read raw. */
+  sealedUntil(): number
   pruneRollups(beforeMs: number): number
-  /** What a window [from, to) needs: rollups where they cover it, raw rows elsewhere. */
+  /** What a window [from, to) needs: rollups where sealed hours cover it, raw rows elsewhere. */
   windowInputs(fromMs: number, toMs: number): WindowInputs
   recent(q: SampleQuery): ProbeSample[]
   count(): number
+  /** Delete raw samples before `tsMs` (never past the sealed mark: unsealed rows are the only copy). */
   pruneBefore(tsMs: number): number
   close(): void
 }
 
-const COLUMNS = [
-  'id', 'ts_ms', 'offering', 'provider', 'model', 'region', 'source', 'prompt_bucket', 't_sched', 'start_lag_ms',
-  'connect_ms', 'ttfb_ms', 'ttft_ms', 'ttfat_ms', 'e2e_ms', 'decode_ms', 'tpot_ms', 'output_tps', 'e2e_tps',
-  'gap_p50_ms', 'gap_p99_ms', 'gap_max_ms', 'in_tokens', 'out_tokens', 'reasoning_tokens', 'ref_out_tokens',
-  'usage_diff_pct', 'usage_source', 'cost_usd', 'outcome', 'blame', 'http_status', 'error_message', 'censored_ms', 'retry_after_ms', 'flags',
-] as const satisfies readonly (keyof ProbeSample)[]
-
-// Compile-time check that every ProbeSample field has a column.
-type Missing = Exclude<keyof ProbeSample, (typeof COLUMNS)[number]>
-const _allColumns: Missing extends never ? true : Missing = true
-void _allColumns
-
-/** INTEGER columns must get integers: STRICT tables reject 12.0-looking floats from JSON maths. */
-const INTEGER_COLUMNS = new Set(['ts_ms', 'in_tokens', 'out_tokens', 'reasoning_tokens', 'ref_out_tokens', 'http_status'])
-
-export function sqliteSampleStore(db: Db): SampleStore {
-  const insert = db.prepare(`INSERT OR IGNORE INTO samples (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`)
-  const insertMany = db.transaction((rows: readonly ProbeSample[]) => {
-    for (const s of rows) {
-      const row: Record<string, unknown> = {}
-      for (const c of COLUMNS) {
-        const v = s[c]
-        row[c] = c === 'flags' ? s.flags.join(',') : INTEGER_COLUMNS.has(c) && typeof v === 'number' ? Math.round(v) : v
-      }
-      insert.run(row)
+export function sqliteSampleStore(db: Db, slo: SloTargets): SampleStore {
+  const insert = db.prepare(`INSERT INTO samples (${SAMPLE_COLUMNS.join(', ')}) VALUES (${SAMPLE_COLUMNS.map(() => '?').join(', ')})`)
+  const findSeries = db.prepare('SELECT id FROM series WHERE offering = ? AND provider = ? AND model = ? AND region = ? AND source = ? AND prompt_bucket = ?').pluck()
+  const addSeries = db.prepare('INSERT INTO series (offering, provider, model, region, source, prompt_bucket) VALUES (?, ?, ?, ?, ?, ?)')
+  const seriesById = new Map<number, SeriesKey>()
+  const seriesIds = new Map<string, number>()
+  for (const r of db.prepare('SELECT * FROM series').all() as (SeriesKey & { id: number })[]) {
+    const { id, ...key } = r
+    seriesById.set(id, key)
+    seriesIds.set(seriesKey(key), id)
+  }
+  const seriesOf = (s: ProbeSample): number => {
+    const k = seriesKey(s)
+    let id = seriesIds.get(k)
+    if (id === undefined) {
+      const args = [s.offering, s.provider, s.model, s.region, s.source, s.prompt_bucket] as const
+      id = (findSeries.get(...args) as number | undefined) ?? Number(addSeries.run(...args).lastInsertRowid)
+      seriesIds.set(k, id)
+      seriesById.set(id, { offering: s.offering, provider: s.provider, model: s.model, region: s.region, source: s.source, prompt_bucket: s.prompt_bucket })
     }
+    return id
+  }
+  const rollups = rollupWriter(db, slo)
+  const row = new Array<unknown>(SAMPLE_COLUMNS.length)
+  const insertMany = db.transaction((rows: readonly ProbeSample[]) => {
+    for (const s of rows) insert.run(encodeSample(s, seriesOf(s), row))
+    return rollups.mergeLate(rows)
   })
-  const statRows = db.prepare(`SELECT ts_ms, offering, prompt_bucket, source, outcome, blame, ttft_ms, ttfat_ms, e2e_ms, tpot_ms, output_tps, in_tokens, out_tokens, cost_usd FROM samples WHERE ts_ms >= ? AND ts_ms < ?`)
-  const rollups = rollupStore(db)
+  const statRows = db.prepare(`${STAT_SELECT} WHERE s.ts_ms >= ? AND s.ts_ms < ?`)
   const count = db.prepare('SELECT count(*) AS n FROM samples').pluck()
   const prune = db.prepare('DELETE FROM samples WHERE ts_ms < ?')
+  rollups.recover()
   return {
-    insertMany: (samples) => void insertMany(samples),
+    insertMany(samples) {
+      try {
+        rollups.observe(insertMany(samples))
+      } catch (err) {
+        // A failed transaction may have created series ids that rolled back with it.
+        seriesIds.clear()
+        throw err
+      }
+    },
     statRows: (fromMs, toMs) => statRows.all(fromMs, toMs) as StatRow[],
     recent(q) {
       const where: string[] = []
       const args: unknown[] = []
-      if (q.offering) (where.push('offering = ?'), args.push(q.offering))
-      if (q.fromMs !== undefined) (where.push('ts_ms >= ?'), args.push(q.fromMs))
-      if (q.toMs !== undefined) (where.push('ts_ms < ?'), args.push(q.toMs))
-      const sql = `SELECT * FROM samples ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_ms DESC LIMIT ?`
-      const rows = db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 1000)) as (Omit<ProbeSample, 'flags'> & { flags: string })[]
-      return rows.map((r) => ({ ...r, flags: r.flags ? (r.flags.split(',') as SampleFlag[]) : [] }))
+      if (q.offering) (where.push('s.series IN (SELECT id FROM series WHERE offering = ?)'), args.push(q.offering))
+      if (q.fromMs !== undefined) (where.push('s.ts_ms >= ?'), args.push(q.fromMs))
+      if (q.toMs !== undefined) (where.push('s.ts_ms < ?'), args.push(q.toMs))
+      const sql = `SELECT * FROM samples s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts_ms DESC LIMIT ?`
+      const rows = db.prepare(sql).all(...args, Math.min(q.limit ?? 100, 1000)) as (StoredSample & { series: number })[]
+      return rows.map((r) => decodeSample(r, seriesById.get(r.series)!))
     },
-    rollUp: (slo) => rollups.rollUp(slo),
-    compact: (beforeMs) => rollups.compact(beforeMs),
-    pruneRollups: (beforeMs) => rollups.pruneHours(beforeMs),
+    seal: (nowMs, graceMs) => rollups.seal(nowMs, graceMs),
+    sealedUntil: () => rollups.sealedUntil(),
+    pruneRollups: (beforeMs) => rollups.prune(beforeMs),
     windowInputs: (fromMs, toMs) => rollups.windowInputs(fromMs, toMs),
     count: () => count.get() as number,
-    pruneBefore: (tsMs) => prune.run(tsMs).changes,
-    close: () => db.close(),
+    pruneBefore: (tsMs) => prune.run(Math.min(tsMs, rollups.sealedUntil())).changes,
+    close() {
+      rollups.close()
+      db.close()
+    },
   }
 }

@@ -11,3 +11,6 @@ export function sample(over: Partial<ProbeSample> = {}): ProbeSample {
     ...over,
   }
 }
+
+/** SLO targets for tests that do not care about them. */
+export const TEST_SLO = { ttft_ms: 2000, tpot_ms: 100, e2e_ms: 30_000, availability: 0.99 }

@@ -121,7 +121,7 @@ simulator: { vendors: [{ id: slow, protocol: openai-chat, auth: none, behaviour:
     expect(stderr).toMatch(/stopped cleanly/)
     const db = new Database(dbPath, { readonly: true })
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    const cancelled = db.prepare("SELECT count(*) FROM samples WHERE outcome = 'cancelled'").pluck().get() as number
+    const cancelled = db.prepare("SELECT count(*) FROM sample_view WHERE outcome = 'cancelled'").pluck().get() as number
     db.close()
     expect(cancelled).toBeGreaterThanOrEqual(2)
   })

@@ -112,7 +112,7 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
     daemon = undefined
     const db = new Database(dbPath, { readonly: true })
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    const rows = db.prepare('SELECT provider, outcome, blame FROM samples').all() as { provider: string; outcome: string; blame: string }[]
+    const rows = db.prepare('SELECT provider, outcome, blame FROM sample_view').all() as { provider: string; outcome: string; blame: string }[]
     db.close()
     expect(rows).toHaveLength(6)
     const cancelled = rows.filter((r) => r.outcome === 'cancelled')

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/log.js'
+import { figuresFromRaw } from '../../src/stats/hour-figures.js'
 import { hourOfDayProfile } from '../../src/stats/hour-of-day.js'
 import { openDatabase } from '../../src/store/db.js'
 import { sqliteSampleStore } from '../../src/store/sample-store.js'
@@ -11,8 +12,8 @@ const DAY = Date.UTC(2026, 10, 20)
 const SLO = { ttft_ms: 1000, tpot_ms: 100, e2e_ms: 10_000, availability: 0.9 }
 
 describe('hour-of-day profile', () => {
-  it('shows a vendor that is slow at its busy hour, the same from raw rows and from rollups', () => {
-    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+  it('shows a vendor that is slow at its busy hour, the same from raw rows and from sealed hours', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), SLO)
     const rows = []
     for (let day = 0; day < 3; day++)
       for (let i = 0; i < 30; i++) {
@@ -22,12 +23,11 @@ describe('hour-of-day profile', () => {
     store.insertMany(rows)
     const from = DAY
     const to = DAY + 3 * 86_400_000
-    const fromRaw = hourOfDayProfile([], store.statRows(from, to), 20)
-    store.rollUp(SLO)
-    while (store.compact(to) > 0);
+    const fromRaw = hourOfDayProfile(figuresFromRaw(store.statRows(from, to), SLO), 20)
+    store.seal(to + 3_600_000, 300_000)
     const inputs = store.windowInputs(from, to)
     expect(inputs.raw).toEqual([])
-    const fromRollups = hourOfDayProfile(inputs.rollups, inputs.raw, 20)
+    const fromRollups = hourOfDayProfile(inputs.hours, 20)
     for (const profile of [fromRaw, fromRollups]) {
       expect(profile).toHaveLength(24)
       expect(profile[3]!.n_ok).toBe(90)

@@ -40,8 +40,8 @@ describe('measuring a stream against scripted truth', () => {
       expect(s.usage_source).toBe('reported')
       expect(s.decode_ms).toBeGreaterThanOrEqual(180) // 19 gaps × 10 ms, minus timer jitter on the first chunk
       expect(s.tpot_ms).toBeGreaterThanOrEqual(9.4)
-      expect(s.tpot_ms).toBeLessThan(14)
-      expect(s.output_tps).toBeGreaterThan(70)
+      expect(s.tpot_ms).toBeLessThan(20) // 10 ms scripted; generous for a loaded CI machine
+      expect(s.output_tps).toBeGreaterThan(50)
       expect(s.output_tps).toBeLessThanOrEqual(101)
       expect(s.e2e_tps!).toBeLessThan(s.output_tps!) // e2e_tps includes TTFT
       expect(s.e2e_ms!).toBeGreaterThanOrEqual(s.ttft_ms! + s.decode_ms!)

@@ -4,9 +4,10 @@ import { seededRng, type Rng } from '../../src/core/random.js'
 import type { ProbeSample } from '../../src/core/types.js'
 import { silentLogger } from '../../src/log.js'
 import type { StatRow } from '../../src/stats/aggregate.js'
-import { summarizeWindow } from '../../src/stats/window-stats.js'
+import { figuresFromRaw } from '../../src/stats/hour-figures.js'
+import { summarize, summarizeWindow } from '../../src/stats/window-stats.js'
 import { openDatabase } from '../../src/store/db.js'
-import { HOUR_MS, MINUTE_MS } from '../../src/store/rollups.js'
+import { HOUR_MS, type WindowInputs } from '../../src/store/rollups.js'
 import { sqliteSampleStore } from '../../src/store/sample-store.js'
 import { sample } from '../helpers/sample.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -59,39 +60,88 @@ const within = (got: number | null, want: number | null, rel: number, abs = 1e-3
   if (got !== null && want !== null) expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThanOrEqual(rel * Math.abs(want) + abs)
 }
 
+const MINUTE_MS = 60_000
+const GRACE = 5 * MINUTE_MS
+const perOffering = (inputs: WindowInputs, offering: string) => ({
+  rollups: inputs.rollups.filter((r) => r.offering === offering),
+  hours: [...inputs.hours.filter((h) => h.offering === offering), ...figuresFromRaw(inputs.raw.filter((r) => r.offering === offering), SLO)],
+  raw: inputs.raw.filter((r) => r.offering === offering),
+})
+const fromStore = (inputs: WindowInputs, offering: string, from: number, to: number) => {
+  const g = perOffering(inputs, offering)
+  return summarizeWindow(g.rollups, g.hours, g.raw, { minN: 1, slo: SLO, fromMs: from, toMs: to })
+}
+
 describe('rollups: statistics match a brute-force computation over raw samples', () => {
-  it('across minute and hour tiers, late arrivals, compaction boundaries and arbitrary window edges', () => {
-    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
-    const rng = seededRng(2026)
-    const span = 6 * HOUR_MS
-    // Six hours of samples, inserted in batches out of time order, rolled up as they come.
-    const all = Array.from({ length: 6000 }, () => randomSample(rng, T0 + rng.next() * span))
-    for (let i = 0; i < all.length; i += 500) {
-      store.insertMany(all.slice(i, i + 500))
-      store.rollUp(SLO)
-    }
-    // Compact the first four hours into hour rollups, then more samples arrive late into compacted and fresh hours.
-    while (store.compact(T0 + 4 * HOUR_MS) > 0);
-    const late = Array.from({ length: 800 }, () => randomSample(rng, T0 + rng.next() * span))
-    store.insertMany(late.slice(0, 600))
-    store.rollUp(SLO)
-    store.insertMany(late.slice(600)) // 200 left unrolled: they must come from raw rows
-    const windows: [number, number][] = [
+  // 60 hours from 10:00 on day 1: a whole sealed day (day rows) between partial ones.
+  const span = 60 * HOUR_MS
+  const windowsFor = (rng: Rng, sealed: number): [number, number][] => {
+    const w: [number, number][] = [
       [T0, T0 + span],
-      [T0 + 3 * HOUR_MS + 17 * MINUTE_MS + 4_321, T0 + 5 * HOUR_MS + 2 * MINUTE_MS + 999], // crosses the compaction boundary, ragged edges
-      [T0 + 30 * MINUTE_MS + 10_000, T0 + 90 * MINUTE_MS - 5_000], // inside compacted hours, not hour-aligned
-      [T0 + 4 * HOUR_MS + 12_345, T0 + 4 * HOUR_MS + 7 * MINUTE_MS], // minutes only
-      [T0 + 5 * HOUR_MS + 59 * MINUTE_MS + 30_000, T0 + 6 * HOUR_MS], // thirty seconds
+      [T0 + 3 * HOUR_MS + 17 * MINUTE_MS + 4_321, T0 + 40 * HOUR_MS + 2 * MINUTE_MS + 999], // crosses a whole day, ragged edges
+      [T0 + 30 * MINUTE_MS + 10_000, T0 + 90 * MINUTE_MS - 5_000], // inside sealed hours, not hour-aligned
+      [sealed - 2 * HOUR_MS - 12_345, sealed + 3 * HOUR_MS + 7 * MINUTE_MS], // across the sealed mark
+      [T0 + span - 30_000, T0 + span], // thirty seconds, unsealed
+      [Date.UTC(2026, 10, 21), Date.UTC(2026, 10, 22)], // exactly the sealed day
     ]
     for (let k = 0; k < 10; k++) {
       const a = T0 + rng.next() * span
-      windows.push([Math.floor(a), Math.floor(a + rng.next() * (T0 + span - a))])
+      w.push([Math.floor(a), Math.floor(a + rng.next() * (T0 + span - a))])
     }
-    for (const [from, to] of windows) {
+    return w
+  }
+
+  it('sealed hours and days give the same statistics as the raw rows they came from', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), SLO)
+    const rng = seededRng(2026)
+    const all = Array.from({ length: 6000 }, (_, i) => randomSample(rng, T0 + (i / 6000) * span + rng.next() * 60_000))
+    for (let i = 0; i < all.length; i += 500) {
+      store.insertMany(all.slice(i, i + 500))
+      store.seal(all[Math.min(i + 499, all.length - 1)]!.ts_ms, GRACE)
+    }
+    const sealed = store.sealedUntil()
+    expect(sealed).toBeGreaterThan(Date.UTC(2026, 10, 22, 12))
+    expect(sealed).toBeLessThan(T0 + span)
+    for (const [from, to] of windowsFor(rng, sealed)) {
       const inputs = store.windowInputs(from, to)
       const raw = store.statRows(from, to)
       for (const offering of OFFERINGS) {
-        const got = summarizeWindow(inputs.rollups.filter((r) => r.offering === offering), inputs.raw.filter((r) => r.offering === offering), { minN: 1, slo: SLO, fromMs: from, toMs: to })
+        const got = fromStore(inputs, offering, from, to)
+        const want = summarize(raw.filter((r) => r.offering === offering), { minN: 1, slo: SLO, fromMs: from, toMs: to })
+        const ctx = `${offering} [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`
+        // Merged HDR histograms equal the histogram of the raw values: percentiles match exactly; sums to rounding.
+        for (const k of Object.keys(want) as (keyof typeof want)[]) {
+          const [a, b] = [got[k], want[k]]
+          if (typeof a === 'number' && typeof b === 'number') expect(a, `${ctx} ${k}`).toBeCloseTo(b, 3)
+          else expect(a, `${ctx} ${k}`).toEqual(b)
+        }
+      }
+    }
+    store.close()
+  })
+
+  it('with late arrivals into sealed hours and days, and a restart that rebuilds the open hours', () => {
+    const path = join(tempDir(), 'wb.db')
+    let store = sqliteSampleStore(openDatabase(path, silentLogger), SLO)
+    const rng = seededRng(99)
+    const all = Array.from({ length: 6000 }, () => randomSample(rng, T0 + rng.next() * span))
+    all.sort((a, b) => a.ts_ms - b.ts_ms)
+    for (let i = 0; i < all.length; i += 500) {
+      store.insertMany(all.slice(i, i + 500))
+      store.seal(all[Math.min(i + 499, all.length - 1)]!.ts_ms, GRACE)
+    }
+    // Samples arrive late into sealed hours (and the sealed day) and into open ones; then the process restarts.
+    const late = Array.from({ length: 800 }, () => randomSample(rng, T0 + rng.next() * span))
+    store.insertMany(late.slice(0, 600))
+    store.close()
+    store = sqliteSampleStore(openDatabase(path, silentLogger), SLO)
+    store.insertMany(late.slice(600))
+    store.seal(T0 + span - 2 * HOUR_MS, GRACE)
+    for (const [from, to] of windowsFor(rng, store.sealedUntil())) {
+      const inputs = store.windowInputs(from, to)
+      const raw = store.statRows(from, to)
+      for (const offering of OFFERINGS) {
+        const got = fromStore(inputs, offering, from, to)
         const want = bruteForce(raw.filter((r) => r.offering === offering))
         const ctx = `${offering} [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`
         expect({ n: got.n, n_ok: got.n_ok }, ctx).toEqual({ n: want.n, n_ok: want.n_ok })
@@ -109,12 +159,14 @@ describe('rollups: statistics match a brute-force computation over raw samples',
     store.close()
   })
 
-  it('a roll-up pass counts every sample exactly once, however often it runs', () => {
-    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+  it('counts every sample exactly once, however often sealing runs', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), SLO)
     const rng = seededRng(7)
     store.insertMany(Array.from({ length: 300 }, () => randomSample(rng, T0 + rng.next() * HOUR_MS)))
-    expect(store.rollUp(SLO)).toBe(300)
-    expect(store.rollUp(SLO)).toBe(0)
+    expect(store.seal(T0 + HOUR_MS, GRACE)).toBe(0) // within the grace period: not yet
+    expect(store.seal(T0 + HOUR_MS + GRACE, GRACE)).toBe(1)
+    expect(store.seal(T0 + 5 * HOUR_MS, GRACE)).toBe(0)
+    expect(store.sealedUntil()).toBe(T0 + 4 * HOUR_MS) // empty hours seal too
     const inputs = store.windowInputs(T0, T0 + HOUR_MS)
     expect(inputs.raw).toEqual([])
     const total = inputs.rollups.reduce((s, r) => s + r.n + (r.outcomes.cancelled ?? 0), 0)

@@ -8,7 +8,7 @@ import { migrate } from '../../src/store/migrate.js'
 import { migrations } from '../../src/store/migrations.js'
 import { sqliteSampleStore, type SampleStore } from '../../src/store/sample-store.js'
 import { createSampleWriter } from '../../src/store/sample-writer.js'
-import { sample } from '../helpers/sample.js'
+import { sample, TEST_SLO } from '../helpers/sample.js'
 import { tempDir } from '../helpers/tmp.js'
 
 describe('SQLite store', () => {
@@ -40,7 +40,7 @@ describe('SQLite store', () => {
   })
 
   it('round-trips every sample field', () => {
-    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), TEST_SLO)
     const s = sample({ reasoning_tokens: 5, outcome: 'stream.truncated', blame: 'provider', error_message: 'x', censored_ms: 300 })
     store.insertMany([s])
     expect(store.recent({ limit: 10 })).toEqual([s])
@@ -48,10 +48,12 @@ describe('SQLite store', () => {
     store.close()
   })
 
-  it('reads windows half-open [from, to) and prunes by age', () => {
-    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+  it('reads windows half-open [from, to) and prunes by age, never before the hour is sealed', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), TEST_SLO)
     store.insertMany([sample({ ts_ms: 1000 }), sample({ ts_ms: 2000 }), sample({ ts_ms: 3000 })])
     expect(store.statRows(1000, 3000).map((r) => r.ts_ms)).toEqual([1000, 2000])
+    expect(store.pruneBefore(2000)).toBe(0) // not sealed into rollups yet: the raw rows are the only copy
+    store.seal(3_600_000 + 300_000, 300_000)
     expect(store.pruneBefore(2000)).toBe(1)
     expect(store.count()).toBe(2)
     store.close()
@@ -75,7 +77,7 @@ describe('SQLite store', () => {
 describe('sample writer', () => {
   it('batches samples and writes everything on close', () => {
     const path = join(tempDir(), 'wb.db')
-    const store = sqliteSampleStore(openDatabase(path, silentLogger))
+    const store = sqliteSampleStore(openDatabase(path, silentLogger), TEST_SLO)
     const writer = createSampleWriter(store, silentLogger, { flushMs: 60_000, maxBatch: 10 })
     for (let i = 0; i < 25; i++) writer.add(sample())
     expect(store.count()).toBe(20) // two full batches flushed at once
@@ -86,7 +88,7 @@ describe('sample writer', () => {
   })
 
   it('keeps samples buffered when a write fails, and writes them once it works again', () => {
-    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger))
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), TEST_SLO)
     let fail = true
     const flaky: SampleStore = { ...store, insertMany: (rows) => (fail ? (() => { throw new Error('SQLITE_FULL') })() : store.insertMany(rows)) }
     const writer = createSampleWriter(flaky, silentLogger, { flushMs: 60_000 })
