@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import * as hdr from 'hdr-histogram-js'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -37,6 +38,38 @@ describe('SQLite store', () => {
     raw.pragma('user_version = 999')
     raw.close()
     expect(() => openDatabase(path, silentLogger)).toThrow(/newer than this build/)
+  })
+
+  it('migrates a version-3 file: samples re-encoded losslessly, hour rollups kept, day rows and the sealed mark built', () => {
+    const path = join(tempDir(), 'wb.db')
+    const old = new Database(path)
+    migrate(old, migrations.filter((m) => m.version <= 3))
+    const T = Date.UTC(2026, 10, 20, 10)
+    const samples = [
+      sample({ ts_ms: T + 1000, t_sched: T + 999.5, start_lag_ms: 0.5, ttft_ms: 212.345, output_tps: 61.234, usage_diff_pct: -1.25, flags: ['usage_missing'] }),
+      sample({ id: 'not-a-uuid', ts_ms: T + 2000, outcome: 'http.5xx', blame: 'provider', ttft_ms: null, error_message: 'HTTP 500', http_status: 500 }),
+    ]
+    const cols = Object.keys(samples[0]!)
+    const insert = old.prepare(`INSERT INTO samples (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
+    for (const x of samples) insert.run({ ...x, flags: x.flags.join(',') })
+    const h = hdr.build({ numberOfSignificantValueDigits: 2 })
+    h.recordValue(212_345)
+    const enc = hdr.encodeIntoCompressedBase64(h)
+    const rollupCols = 'tier, start_ms, offering, prompt_bucket, source, n, n_ok, n_provider_err, n_quota, n_good, outcomes, in_tokens, out_tokens, cost_usd, ttft_n, ttft_sum, ttft_sumsq, tps_n, tps_sum, tps_sumsq, h_ttft'
+    old.prepare(`INSERT INTO rollups (${rollupCols}) VALUES ('h', ?, 'a/m', 'short', 'probe', 2, 1, 1, 0, 1, '{"http.5xx":1}', 24, 20, 0.00001, 1, 212.345, 45090.4, 1, 61.234, 3749.6, ?)`).run(T, enc)
+    old.close()
+
+    const store = sqliteSampleStore(openDatabase(path, silentLogger), TEST_SLO)
+    expect(store.recent({ limit: 10 }).reverse()).toEqual(samples)
+    expect(store.sealedUntil()).toBe(T + 3_600_000)
+    const inputs = store.windowInputs(Date.UTC(2026, 10, 20), Date.UTC(2026, 10, 21))
+    expect(inputs.rollups.map((r) => [r.tier, r.start_ms, r.n, r.n_ok])).toEqual([['h', T, 2, 1]])
+    expect(inputs.hours).toMatchObject([{ start_ms: T, offering: 'a/m', n_ok: 1, n_provider_err: 1 }])
+    expect(Math.abs(inputs.hours[0]!.ttft_p50! - 212.345) / 212.345).toBeLessThan(0.01)
+    store.close()
+    const check = new Database(path, { readonly: true })
+    expect(check.prepare("SELECT n, n_ok FROM rollups WHERE tier = 'd'").all()).toEqual([{ n: 2, n_ok: 1 }])
+    check.close()
   })
 
   it('round-trips every sample field', () => {
