@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import type { AddressInfo } from 'node:net'
@@ -14,6 +15,7 @@ import { loadCorpus } from './probe/prompts.js'
 import { createProber } from './probe/prober.js'
 import type { ProbeTarget } from './probe/target.js'
 import { createWeightsService, type WeightsService } from './routing/publisher.js'
+import { stateFile } from './routing/state-file.js'
 import { createScheduler, type Scheduler } from './schedule/scheduler.js'
 import { startSimFleet } from './sim/server.js'
 import { createStatsService, inProcessSource, workerSource, type StatsService } from './stats/stats-service.js'
@@ -96,10 +98,20 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       window: config.weights.window,
       minN: config.weights.min_n,
       floor: config.weights.exploration_floor,
-      availabilityTarget: config.slo.availability,
       ttlS: config.weights.ttl_s,
       defaultProfile: config.weights.profile,
+      health: {
+        fall: config.weights.health.fall,
+        rise: config.weights.health.rise,
+        ejectionBaseMs: config.weights.health.ejection_base_s * 1000,
+        ejectionMaxMs: config.weights.health.ejection_max_s * 1000,
+        maxEjectionPercent: config.weights.health.max_ejection_percent,
+        slowStartMs: config.weights.health.slow_start_s * 1000,
+      },
+      damping: { scoreAlpha: config.weights.damping.score_alpha, maxStep: config.weights.damping.max_step },
+      ...(dbPath === ':memory:' && !config.weights.state_file ? {} : { stateFile: stateFile(config.weights.state_file ?? join(dirname(dbPath), 'weights-state.json'), log) }),
     })
+    cleanups.push(() => weights.close())
     stats.start()
     weights.recompute()
     const weightsTimer = setInterval(() => weights.recompute(), config.weights.recompute_s * 1000)
@@ -135,6 +147,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       deps: { dispatcher: dispatchers.values().next().value!, clock, countTokens, loopLag },
       sink: (s) => {
         writer.add(s)
+        weights.observe(s)
         lastSampleAt = s.ts_ms
       },
       log,

@@ -109,6 +109,33 @@ export const weightsSchema = z.strictObject({
   exploration_floor: z.number().min(0).max(0.2).default(0.02),
   recompute_s: z.number().positive().default(5),
   ttl_s: z.int().positive().default(10),
+  /** Health per offering from probe outcomes (provider-blamed failures only). */
+  health: z
+    .strictObject({
+      /** Provider failures in a row that eject an offering. */
+      fall: z.int().min(1).max(100).default(2),
+      /** Successes in a row that bring an ejected offering back (then the slow start). */
+      rise: z.int().min(1).max(100).default(3),
+      /** First ejection lasts this long; each repeat adds as much again, up to ejection_max_s. */
+      ejection_base_s: z.number().positive().default(30),
+      ejection_max_s: z.number().positive().default(300),
+      /** Most of a model's offerings that may be ejected at once (at least one always may). */
+      max_ejection_percent: z.number().min(0).max(100).default(34),
+      /** A recovered offering's share ramps from 10% to 100% over this long. */
+      slow_start_s: z.number().min(0).default(60),
+    })
+    .prefault({}),
+  /** How fast published weights may move. */
+  damping: z
+    .strictObject({
+      /** EWMA factor applied to scores each cycle (1 = no smoothing). */
+      score_alpha: z.number().gt(0).max(1).default(0.5),
+      /** Most of a model's traffic share that one publish may move (total variation, 0–1). */
+      max_step: z.number().gt(0).max(1).default(0.5),
+    })
+    .prefault({}),
+  /** Where the last published table is kept, so a restart serves it (marked stale) at once. Default: weights-state.json beside the database. */
+  state_file: z.string().min(1).optional(),
 })
 
 export const configSchema = z

@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health.js'
 import { leaderboardRoutes } from './routes/leaderboard.js'
 import { profileRoutes } from './routes/profile.js'
 import { samplesRoutes } from './routes/samples.js'
+import { weightsHistoryRoutes } from './routes/weights-history.js'
 import { weightsRoutes } from './routes/weights.js'
 
 /** The HTTP API as a Hono app, without listening: tests call `app.request()`, main.ts serves it. */
@@ -14,6 +15,7 @@ export function createApp(deps: ApiDeps, log: Logger): Hono {
   const app = new Hono()
   app.route('/', healthRoutes(deps))
   app.route('/', weightsRoutes(deps))
+  app.route('/', weightsHistoryRoutes(deps))
   app.route('/', leaderboardRoutes(deps))
   app.route('/', samplesRoutes(deps))
   app.route('/', profileRoutes(deps))

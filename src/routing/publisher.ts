@@ -1,40 +1,27 @@
 import { createHash } from 'node:crypto'
 import type { Catalog, CatalogModel } from '../catalog.js'
 import type { Clock } from '../core/clock.js'
+import type { ProbeSample } from '../core/types.js'
 import type { Logger } from '../log.js'
 import type { StatsService } from '../stats/stats-service.js'
 import type { WindowStats } from '../stats/window-stats.js'
 import type { WindowName } from '../stats/windows.js'
+import { decideModel, type ModelWeights, type ProviderWeight, type TableStatus } from './decide.js'
+import { HealthTracker, type HealthParams, type HealthVerdict } from './health.js'
+import { describeChanges, type HistoryEntry } from './history.js'
 import { PROFILE_NAMES, strategies, type ProfileName } from './profiles.js'
+import type { StateFile } from './state-file.js'
 import type { OfferingInput } from './strategy.js'
-import { apportion, validateWeights, weightsFromScores } from './weights.js'
+import { validateWeights } from './weights.js'
 
-export type OfferingState = 'healthy' | 'probation' | 'ejected' | 'unmeasured'
-export type TableStatus = 'ok' | 'degraded' | 'stale' | 'panic'
-
-export interface ProviderWeight {
-  provider: string
-  offering: string
-  upstream_model: string
-  weight: number
-  state: OfferingState
-  score: number | null
-  reasons: string[]
-  /** The window's measurements the score was computed from. */
-  metrics: { window: WindowName } & Omit<OfferingInput, 'offering' | 'provider' | 'upstream_model'>
-}
-
-export interface ModelWeights {
-  status: TableStatus
-  status_reason?: string
-  providers: ProviderWeight[]
-}
+export type { ModelWeights, OfferingState, ProviderWeight, TableStatus } from './decide.js'
 
 export interface WeightsDocument {
   version: number
   generated_at: string
   ttl_s: number
   status: TableStatus
+  status_reason?: string
   data_age_s: number | null
   profile: ProfileName
   window: WindowName
@@ -58,15 +45,26 @@ export interface WeightsOptions {
   window: WindowName
   minN: number
   floor: number
-  availabilityTarget: number
   ttlS: number
   defaultProfile: ProfileName
+  health: HealthParams
+  /** EWMA factor for scores, and the most of a model's traffic one publish may move. */
+  damping: { scoreAlpha: number; maxStep: number }
+  /** Where the last table is persisted; absent for in-memory daemons. */
+  stateFile?: StateFile
+  /** Published changes kept for /v1/weights/history. */
+  historyLimit?: number
 }
 
 export interface WeightsService {
   recompute(): void
+  /** A probe outcome, for health; a change of health recomputes at once. */
+  observe(sample: Pick<ProbeSample, 'offering' | 'outcome' | 'blame'>): void
   current(profile?: ProfileName): PublishedTable | undefined
+  /** Published changes, newest first. */
+  history(q?: { model?: string; profile?: ProfileName; limit?: number }): HistoryEntry[]
   readonly defaultProfile: ProfileName
+  close(): void
 }
 
 function inputFor(m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | undefined): OfferingInput[] {
@@ -92,57 +90,88 @@ function inputFor(m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | und
 
 const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`
 
+function publishable(doc: WeightsDocument): PublishedTable {
+  const body = JSON.stringify(doc)
+  const byModel = new Map(
+    Object.entries(doc.models).map(([id, mw]) => {
+      const b = JSON.stringify({ ...doc, status: mw.status, models: { [id]: mw } })
+      return [id, { body: b, etag: etagOf(b) }] as const
+    }),
+  )
+  return { doc, body, etag: etagOf(body), byModel }
+}
+
 /**
- * Recomputes routing weights from the stats snapshot and publishes them as
- * immutable, pre-serialised tables. Safety first: a candidate that fails
- * validation is never published (the previous one stays), and when most of a
- * model's vendors look broken at once the fault is assumed to be ours, so the
- * last good weights are kept with `status: "panic"` instead of zeroing anyone.
+ * Recomputes routing weights from the statistics snapshot and the health of
+ * each offering, and publishes them as immutable, pre-serialised tables. The
+ * rules in decide.ts are never broken; on top of them: a candidate that fails
+ * validation is never published (the previous one stays), the last table is
+ * persisted after every publish and served, marked `stale`, straight after a
+ * restart until fresh statistics exist, and every change is kept in the
+ * history with its reasons.
  */
 export function createWeightsService(o: WeightsOptions): WeightsService {
   const tables = new Map<ProfileName, PublishedTable>()
   const lastGood = new Map<string, ProviderWeight[]>() // key: profile + model
+  const smoothed = new Map<string, number>() // key: profile + offering
+  const health = new HealthTracker(o.health)
+  const history: HistoryEntry[] = []
+  const historyLimit = o.historyLimit ?? 5_000
   let version = 0
+  let recomputeSoon: NodeJS.Immediate | undefined
 
-  const modelTable = (profile: ProfileName, m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | undefined): ModelWeights => {
+  // Right after a restart: the persisted table, marked stale, until statistics arrive.
+  const restored = o.stateFile?.load()
+  if (restored) {
+    version = restored.version
+    for (const doc of restored.tables) {
+      if (!PROFILE_NAMES.includes(doc.profile)) continue
+      const models = Object.fromEntries(Object.entries(doc.models).map(([id, mw]) => [id, { ...mw, status: 'stale' as const, status_reason: `restored from ${doc.generated_at} after a restart; fresh statistics pending` }]))
+      tables.set(doc.profile, publishable({ ...doc, status: 'stale', status_reason: 'restored after a restart; fresh statistics pending', models }))
+      for (const [id, mw] of Object.entries(doc.models)) if (mw.status === 'ok') lastGood.set(`${doc.profile}\u0000${id}`, mw.providers)
+    }
+    o.log.info({ version, profiles: restored.tables.length, generated_at: restored.tables[0]?.generated_at }, 'serving the last persisted weights, marked stale')
+  }
+
+  const modelTable = (profile: ProfileName, m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | undefined, verdicts: HealthVerdict[]): ModelWeights => {
     const inputs = inputFor(m, stats)
-    const scored = strategies[profile].score(inputs, { minN: o.minN })
-    const weights = weightsFromScores(scored, o.floor)
-    const providers = inputs.map((inp, i): ProviderWeight => {
-      const sc = scored[i]!
-      const state: OfferingState = sc.score === null ? 'unmeasured' : (inp.availability ?? 1) < o.availabilityTarget ? 'probation' : 'healthy'
-      const { offering, provider, upstream_model, n, n_ok, ...metrics } = inp
-      return { provider, offering, upstream_model, weight: weights[i] ?? 0, state, score: sc.score, reasons: sc.reasons, metrics: { window: o.window, n, n_ok, ...metrics } }
+    const scored = strategies[profile].score(inputs, { minN: o.minN }).map((s) => {
+      const key = `${profile}\u0000${s.offering}`
+      if (s.score === null) {
+        smoothed.delete(key)
+        return s
+      }
+      const prev = smoothed.get(key)
+      const score = prev === undefined ? s.score : o.damping.scoreAlpha * s.score + (1 - o.damping.scoreAlpha) * prev
+      smoothed.set(key, score)
+      return { ...s, score: Math.round(score * 10_000) / 10_000 }
     })
     const key = `${profile}\u0000${m.id}`
-    const judged = inputs.filter((x) => x.availability !== null)
-    const failing = judged.filter((x) => x.availability! < 0.5)
-    const prev = lastGood.get(key)
-    if (judged.length > 0 && failing.length * 2 > judged.length) {
-      // Most vendors failing together is more likely our network or key than theirs.
-      const reason = `${failing.length} of ${judged.length} measured offerings below 50% availability at once`
-      const equal = apportion(providers.map(() => 1))
-      if (prev) return { status: 'panic', status_reason: `${reason}; serving last known good weights`, providers: prev.map((p) => ({ ...p, metrics: providers.find((x) => x.offering === p.offering)?.metrics ?? p.metrics })) }
-      return { status: 'panic', status_reason: `${reason}; no earlier table, equal weights`, providers: providers.map((p, i) => ({ ...p, weight: equal[i]! })) }
-    }
-    const invalid = validateWeights(providers.map((p) => p.weight))
+    const prevTable = tables.get(profile)?.doc.models[m.id]
+    const prev = prevTable ? new Map(prevTable.providers.map((p) => [p.offering, p.weight])) : undefined
+    const good = lastGood.get(key)
+    const decided = decideModel({ inputs, scored, verdicts, ...(prev ? { prev } : {}), ...(good ? { lastGood: good } : {}), params: { window: o.window, floor: o.floor, maxStep: o.damping.maxStep } })
+    const invalid = validateWeights(decided.providers.map((p) => p.weight))
     if (invalid) {
       o.log.error({ model: m.id, profile, invalid }, 'candidate weights failed validation; keeping the previous table')
-      if (prev) return { status: 'degraded', status_reason: `candidate rejected: ${invalid}`, providers: prev }
+      if (prevTable) return { ...prevTable, status: 'degraded', status_reason: `candidate rejected: ${invalid}` }
+      throw new Error(`no valid weights for ${m.id}: ${invalid}`)
     }
-    const scoredCount = scored.filter((s) => s.score !== null).length
-    if (scoredCount === 0) return { status: 'degraded', status_reason: `no offering has ${o.minN} successful requests in the ${o.window} window yet; equal weights`, providers }
-    lastGood.set(key, providers)
-    return { status: 'ok', providers }
+    if (decided.status === 'ok') lastGood.set(key, decided.providers)
+    return decided
   }
 
   const recompute = () => {
     const snap = o.stats.get(o.window)
+    // No statistics yet (just started): keep serving what was restored rather than equal weights.
+    if (!snap && restored && tables.size > 0) return
     const now = o.clock.wallMs()
+    const verdicts = new Map(o.catalog.models.map((m) => [m.id, health.cycle(m.offerings.map((x) => x.id), now)]))
     version++
+    const docs: WeightsDocument[] = []
     for (const profile of PROFILE_NAMES) {
       const models: Record<string, ModelWeights> = {}
-      for (const m of o.catalog.models) if (m.offerings.length > 0) models[m.id] = modelTable(profile, m, snap?.byOffering)
+      for (const m of o.catalog.models) if (m.offerings.length > 0) models[m.id] = modelTable(profile, m, snap?.byOffering, verdicts.get(m.id)!)
       const statuses = Object.values(models).map((x) => x.status)
       const status: TableStatus = statuses.includes('panic') ? 'panic' : statuses.includes('degraded') ? 'degraded' : 'ok'
       const doc: WeightsDocument = {
@@ -155,14 +184,40 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
         window: o.window,
         models,
       }
-      const body = JSON.stringify(doc)
-      const byModel = new Map(Object.entries(models).map(([id, mw]) => {
-        const b = JSON.stringify({ ...doc, status: mw.status, models: { [id]: mw } })
-        return [id, { body: b, etag: etagOf(b) }] as const
-      }))
-      tables.set(profile, { doc, body, etag: etagOf(body), byModel })
+      const before = tables.get(profile)?.doc
+      const changes = describeChanges(before, doc)
+      if (changes.length > 0) {
+        history.unshift(...changes)
+        if (history.length > historyLimit) history.length = historyLimit
+      }
+      tables.set(profile, publishable(doc))
+      docs.push(doc)
+    }
+    try {
+      o.stateFile?.save({ version, tables: docs })
+    } catch (err) {
+      o.log.error({ err }, 'persisting the weights failed; serving them from memory, a restart would start without them')
     }
   }
 
-  return { recompute, current: (p = o.defaultProfile) => tables.get(p), defaultProfile: o.defaultProfile }
+  return {
+    recompute,
+    observe(s) {
+      if (!health.observe(s.offering, s.outcome, s.blame, o.clock.wallMs())) return
+      // Health changed: publish now, not at the next tick (one recompute for a burst of outcomes).
+      recomputeSoon ??= setImmediate(() => {
+        recomputeSoon = undefined
+        recompute()
+      })
+    },
+    current: (p = o.defaultProfile) => tables.get(p),
+    history(q = {}) {
+      const out = history.filter((h) => (q.model === undefined || h.model === q.model) && (q.profile === undefined || h.profile === q.profile))
+      return out.slice(0, q.limit ?? 100)
+    },
+    defaultProfile: o.defaultProfile,
+    close() {
+      if (recomputeSoon) clearImmediate(recomputeSoon)
+    },
+  }
 }
