@@ -125,4 +125,80 @@ simulator: { vendors: [{ id: slow, protocol: openai-chat, auth: none, behaviour:
     db.close()
     expect(cancelled).toBeGreaterThanOrEqual(2)
   })
+
+  it('after kill -9, a restarted daemon serves the last published weights within 5 s (marked stale until fresh statistics)', async () => {
+    const dir = tempDir()
+    const dbPath = join(dir, 'kill.db')
+    const configPath = join(dir, 'fast.yaml')
+    writeFileSync(configPath, `
+server: { host: 127.0.0.1, port: 1 }
+stats: { min_n: 2, refresh_s: 0.2 }
+weights: { min_n: 2, recompute_s: 0.2, window: 5m }
+schedules: [{ name: s, cron: "* * * * * *", bucket: short }]
+prompt_buckets: { short: { input_tokens: 20, max_tokens: 8 } }
+models: [{ id: m }]
+providers:
+  - { id: quick, protocol: openai-chat, base_url: "sim://quick" }
+  - { id: slower, protocol: openai-chat, base_url: "sim://slower" }
+offerings:
+  - { provider: quick, model: m, upstream_model: q, price: { input_per_mtok: 1, output_per_mtok: 1 } }
+  - { provider: slower, model: m, upstream_model: s, price: { input_per_mtok: 1, output_per_mtok: 1 } }
+simulator:
+  vendors:
+    - { id: quick, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 20, p90: 25 }, decode_tps: { p50: 400, cv: 0 }, output_tokens: { p50: 8 } }, models: { q: {} } }
+    - { id: slower, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 200, p90: 250 }, decode_tps: { p50: 100, cv: 0 }, output_tokens: { p50: 8 } }, models: { s: {} } }
+`)
+    const start = () => {
+      const port = 20000 + Math.floor(Math.random() * 20000)
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', dbPath, '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const out = { text: '' }
+      child.stdout.on('data', (d: Buffer) => (out.text += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (out.text += d.toString()))
+      const exited = new Promise<void>((r) => child.on('exit', () => r()))
+      return { child, port, out, exited }
+    }
+    type Doc = { status: string; models: Record<string, { providers: { offering: string; weight: number; score: number | null }[] }> }
+    const weightsOf = async (port: number): Promise<Doc | null> => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/weights`)
+        return res.status === 200 ? ((await res.json()) as Doc) : null
+      } catch {
+        return null
+      }
+    }
+    const a = start()
+    let before: Doc | null = null
+    const t0 = Date.now()
+    while (Date.now() - t0 < 25_000) {
+      const doc = await weightsOf(a.port)
+      if (doc?.status === 'ok' && doc.models.m!.providers.every((p) => p.score !== null)) {
+        before = doc
+        break
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(before, a.out.text).not.toBeNull()
+    await new Promise((r) => setTimeout(r, 300)) // let the persisted file catch up with what we read
+    before = await weightsOf(a.port)
+    a.child.kill('SIGKILL')
+    await a.exited
+
+    const b = start()
+    const t1 = Date.now()
+    let first: Doc | null = null
+    while (!first && Date.now() - t1 < 5_000) {
+      first = await weightsOf(b.port)
+      if (!first) await new Promise((r) => setTimeout(r, 25))
+    }
+    const elapsed = Date.now() - t1
+    b.child.kill('SIGKILL')
+    await b.exited
+    expect(first, b.out.text).not.toBeNull()
+    expect(elapsed).toBeLessThan(5_000)
+    expect(b.out.text).toMatch(/serving the last persisted weights, marked stale/)
+    // Served at once: either the restored table (stale, same weights), or already a fresh one if statistics won the race.
+    if (first!.status === 'stale') expect(first!.models.m!.providers.map((p) => p.weight)).toEqual(before!.models.m!.providers.map((p) => p.weight))
+    else expect(['ok', 'degraded']).toContain(first!.status)
+  })
 })
+
