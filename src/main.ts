@@ -167,7 +167,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       probes: { in_flight: scheduler.inFlight, completed: scheduler.completed, last_sample_at: lastSampleAt === null ? null : new Date(lastSampleAt).toISOString() },
       writer: { written: writer.stats.written, pending: writer.stats.pending, dropped: writer.stats.dropped, failed_flushes: writer.stats.failedFlushes },
     })
-    const app = createApp({ catalog, stats, weights, health, recentSamples: (q) => store.recent(q) }, log)
+    const endpoints = new Map(config.providers.map((p) => [p.id, { protocol: p.protocol, base_url: targets.find((t) => t.provider === p.id)?.baseUrl ?? p.base_url, ...(p.api_key_env ? { api_key_env: p.api_key_env } : {}) }]))
+    const app = createApp({ catalog, stats, weights, endpoints, health, recentSamples: (q) => store.recent(q) }, log)
     const port = o.port ?? config.server.port
     const server = await listen(app.fetch, config.server.host, port)
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))

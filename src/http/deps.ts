@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog.js'
 import type { ProbeSample } from '../core/types.js'
 import type { WeightsService } from '../routing/publisher.js'
+import type { Endpoint } from '../routing/render.js'
 import type { SampleQuery } from '../store/sample-store.js'
 import type { StatsService } from '../stats/stats-service.js'
 
@@ -16,6 +17,8 @@ export interface ApiDeps {
   catalog: Catalog
   stats: StatsService
   weights: WeightsService
+  /** How gateways reach each provider, for the rendered formats. */
+  endpoints: ReadonlyMap<string, Endpoint>
   health(): HealthReport
   recentSamples(q: SampleQuery): ProbeSample[]
 }
