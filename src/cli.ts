@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -223,6 +224,8 @@ async function probeCommand(rest: readonly string[], io: CliIo): Promise<number>
   const fleet = needSim ? await startSimFleet(config.simulator!.vendors.filter((v) => `sim://${v.id}` === provider.base_url), { clock: systemClock }) : undefined
   const dispatcher = providerDispatcher(provider.timeouts.connect_ms, systemClock)
   const stop = new AbortController()
+  // Every probe in flight listens on this one signal (and removes its listener when done): more than 10 is normal.
+  setMaxListeners(0, stop.signal)
   void io.untilStopped().then(() => stop.abort())
   const samples: ProbeSample[] = []
   try {

@@ -15,6 +15,7 @@ import { loadCorpus } from './probe/prompts.js'
 import { createProber } from './probe/prober.js'
 import type { ProbeTarget } from './probe/target.js'
 import { createWeightsService, type WeightsService } from './routing/publisher.js'
+import { buildProfiles, strategiesFor } from './routing/profiles.js'
 import { stateFile } from './routing/state-file.js'
 import { createScheduler, type Scheduler } from './schedule/scheduler.js'
 import { startSimFleet } from './sim/server.js'
@@ -100,6 +101,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       floor: config.weights.exploration_floor,
       ttlS: config.weights.ttl_s,
       defaultProfile: config.weights.profile,
+      profiles: strategiesFor(buildProfiles(config.weights.profiles)),
       health: {
         fall: config.weights.health.fall,
         rise: config.weights.health.rise,

@@ -100,8 +100,21 @@ export const sloSchema = z.strictObject({
   availability: z.number().min(0).max(1).default(0.99),
 })
 
+const profileSchema = z.strictObject({
+  latency: z.number().min(0).optional(),
+  throughput: z.number().min(0).optional(),
+  availability: z.number().min(0).optional(),
+  price: z.number().min(0).optional(),
+  stability: z.number().min(0).optional(),
+  /** Weights ∝ score^sharpness: 1 follows scores gently, 12 is winner-take-most. */
+  sharpness: z.number().gt(0).max(50).optional(),
+})
+
 export const weightsSchema = z.strictObject({
-  profile: z.enum(['balanced', 'latency', 'throughput', 'cost']).default('balanced'),
+  /** The profile GET /v1/weights serves without ?profile=: a built-in one or one defined under `profiles`. */
+  profile: z.string().min(1).default('balanced'),
+  /** Overrides of the built-in profiles (balanced, latency, throughput, cost) and new ones (starting from balanced). */
+  profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "_" or "-"'), profileSchema).default({}),
   window: z.enum(['5m', '30m', '1h', '24h', '72h', '7d']).default('30m'),
   /** Successful requests an offering needs before it is scored rather than `unmeasured`. */
   min_n: z.int().min(1).default(20),
@@ -241,6 +254,10 @@ function checkReferences(cfg: Loose, ctx: Ctx): void {
     else if (vendor.protocol !== p.protocol)
       ctx.addIssue({ code: 'custom', path: ['providers', i, 'protocol'], message: `simulated vendor "${str(vendor.id)}" speaks ${str(vendor.protocol)}, not ${str(p.protocol)}` })
   })
+  const weightsCfg = cfg.weights as Loose | undefined
+  const known = new Set(['balanced', 'latency', 'throughput', 'cost', ...Object.keys((weightsCfg?.profiles as Loose | undefined) ?? {})])
+  if (typeof weightsCfg?.profile === 'string' && !known.has(weightsCfg.profile))
+    ctx.addIssue({ code: 'custom', path: ['weights', 'profile'], message: `unknown profile "${weightsCfg.profile}"; use one of ${[...known].join(', ')}, or define it under weights.profiles` })
   // Below stats.min_n every metric is null, so a smaller weights.min_n could never take effect.
   const statsMinN = (cfg.stats as Loose | undefined)?.min_n
   const weightsMinN = (cfg.weights as Loose | undefined)?.min_n

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { WeighbridgeError } from '../core/errors.js'
 import type { Rng } from '../core/random.js'
 import type { ProbePrompt } from '../core/types.js'
 
-/** The shipped corpus, found relative to this file in both src/ and dist/. */
-export const DEFAULT_CORPUS = fileURLToPath(new URL('../../probes/prompts/', import.meta.url))
+/** The shipped corpus, found relative to this file: src/ and dist/ sit one level down, the benchmarks' build/src/ two. */
+export const DEFAULT_CORPUS = ['../../probes/prompts/', '../../../probes/prompts/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('../../probes/prompts/', import.meta.url))
 
 export interface PromptCorpus {
   questions: readonly string[]

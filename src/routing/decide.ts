@@ -30,6 +30,8 @@ export interface DecideParams {
   floor: number
   /** Most of the model's share (total variation, 0–1) one publish may move. */
   maxStep: number
+  /** Weights ∝ score^sharpness: the profile's. */
+  sharpness: number
 }
 
 export interface DecideInput {
@@ -43,9 +45,6 @@ export interface DecideInput {
   lastGood?: readonly ProviderWeight[]
   params: DecideParams
 }
-
-/** Scores are sharpened before apportioning, so a clearly better vendor gets clearly more traffic. */
-const SHARPNESS = 3
 
 /** Half the L1 distance between two weight vectors, as a share of the total: how much traffic moves. */
 export function moved(a: readonly number[], b: readonly number[]): number {
@@ -117,7 +116,7 @@ export function decideModel(d: DecideInput): ModelWeights {
     return finish('degraded', equal, 'no offering is measured enough to be scored yet; equal weights among those not ejected')
   }
   const floor = Math.min(params.floor, 1 / count)
-  const raw = inputs.map((_, i) => (eligible[i] && scored[i]!.score !== null ? Math.pow(scored[i]!.score!, SHARPNESS) * verdicts[i]!.multiplier : 0))
+  const raw = inputs.map((_, i) => (eligible[i] && scored[i]!.score !== null ? Math.pow(scored[i]!.score!, params.sharpness) * verdicts[i]!.multiplier : 0))
   const rawSum = raw.reduce((a, b) => a + b, 0)
   const rest = 1 - floor * count
   const shares = raw.map((x, i) => (eligible[i] ? floor + (rawSum > 0 ? (rest * x) / rawSum : rest / count) : 0))

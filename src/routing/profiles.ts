@@ -1,23 +1,41 @@
 import type { OfferingInput, ScoredOffering, WeightStrategy } from './strategy.js'
 
-/** How much each dimension matters; exponents of a weighted geometric mean. */
+/**
+ * How much each dimension matters (exponents of a weighted geometric mean),
+ * and how sharply scores become traffic: weights ∝ score^sharpness, a softmax
+ * over log-scores with temperature 1/sharpness. `latency` and `throughput`
+ * are winner-take-most (a gateway that asks for speed wants the fastest, with
+ * the exploration floor still measuring the rest); `balanced` spreads.
+ */
 export interface ProfileWeights {
   latency: number
   throughput: number
   availability: number
   price: number
   stability: number
+  sharpness: number
 }
 
-export const PROFILES = {
-  balanced: { latency: 1, throughput: 1, availability: 2, price: 0.5, stability: 0.3 },
-  latency: { latency: 3, throughput: 0.5, availability: 2, price: 0.2, stability: 0.3 },
-  throughput: { latency: 0.5, throughput: 3, availability: 2, price: 0.2, stability: 0.3 },
-  cost: { latency: 0.3, throughput: 0.3, availability: 2, price: 3, stability: 0.1 },
-} as const satisfies Record<string, ProfileWeights>
+export const PROFILES: Record<string, ProfileWeights> = {
+  balanced: { latency: 1, throughput: 1, availability: 2, price: 0.5, stability: 0.3, sharpness: 3 },
+  latency: { latency: 3, throughput: 1, availability: 2, price: 0.05, stability: 0.3, sharpness: 12 },
+  throughput: { latency: 0.5, throughput: 3, availability: 2, price: 0.05, stability: 0.3, sharpness: 12 },
+  cost: { latency: 0.3, throughput: 0.3, availability: 2, price: 3, stability: 0.1, sharpness: 6 },
+}
 
-export type ProfileName = keyof typeof PROFILES
-export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[]
+/** A profile is named by the config; the four above always exist. */
+export type ProfileName = string
+export const PROFILE_NAMES = Object.keys(PROFILES)
+
+/** The built-in profiles with the config's overrides and additions (a new one starts from `balanced`). */
+export function buildProfiles(overrides: Record<string, { [K in keyof ProfileWeights]?: number | undefined }> = {}): Record<string, ProfileWeights> {
+  const out: Record<string, ProfileWeights> = { ...PROFILES }
+  for (const [name, o] of Object.entries(overrides)) {
+    const set = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+    out[name] = { ...(PROFILES[name] ?? PROFILES.balanced!), ...set }
+  }
+  return out
+}
 
 /** Blended price of a typical request: output tokens cost more and dominate decode-heavy traffic. */
 const blendedPrice = (o: OfferingInput) => (o.price_in_per_mtok + 3 * o.price_out_per_mtok) / 4
@@ -34,6 +52,7 @@ const fmt = (x: number, digits = 0) => x.toFixed(digits)
 export function relativeStrategy(name: string, w: ProfileWeights): WeightStrategy {
   return {
     name,
+    sharpness: w.sharpness,
     score(inputs, { minN }) {
       const latencyOf = (o: OfferingInput) => o.ttfat_p90_ms ?? o.ttft_p90_ms
       const measured = inputs.filter((o) => o.n_ok >= minN && latencyOf(o) !== null && o.output_tps_p50 !== null)
@@ -68,6 +87,9 @@ export function relativeStrategy(name: string, w: ProfileWeights): WeightStrateg
   }
 }
 
-export const strategies: Record<ProfileName, WeightStrategy> = Object.fromEntries(
-  PROFILE_NAMES.map((n) => [n, relativeStrategy(n, PROFILES[n])]),
-) as Record<ProfileName, WeightStrategy>
+export function strategiesFor(profiles: Record<string, ProfileWeights>): Record<string, WeightStrategy> {
+  return Object.fromEntries(Object.entries(profiles).map(([n, w]) => [n, relativeStrategy(n, w)]))
+}
+
+/** The built-in profiles as strategies. */
+export const strategies = strategiesFor(PROFILES) as Record<'balanced' | 'latency' | 'throughput' | 'cost', WeightStrategy>

@@ -9,9 +9,9 @@ import type { WindowName } from '../stats/windows.js'
 import { decideModel, type ModelWeights, type ProviderWeight, type TableStatus } from './decide.js'
 import { HealthTracker, type HealthParams, type HealthVerdict } from './health.js'
 import { describeChanges, type HistoryEntry } from './history.js'
-import { PROFILE_NAMES, strategies, type ProfileName } from './profiles.js'
+import type { ProfileName } from './profiles.js'
 import type { StateFile } from './state-file.js'
-import type { OfferingInput } from './strategy.js'
+import type { OfferingInput, WeightStrategy } from './strategy.js'
 import { validateWeights } from './weights.js'
 
 export type { ModelWeights, OfferingState, ProviderWeight, TableStatus } from './decide.js'
@@ -47,6 +47,8 @@ export interface WeightsOptions {
   floor: number
   ttlS: number
   defaultProfile: ProfileName
+  /** The profiles published, by name (see profiles.ts). */
+  profiles: Record<ProfileName, WeightStrategy>
   health: HealthParams
   /** EWMA factor for scores, and the most of a model's traffic one publish may move. */
   damping: { scoreAlpha: number; maxStep: number }
@@ -64,6 +66,7 @@ export interface WeightsService {
   /** Published changes, newest first. */
   history(q?: { model?: string; profile?: ProfileName; limit?: number }): HistoryEntry[]
   readonly defaultProfile: ProfileName
+  readonly profiles: readonly ProfileName[]
   close(): void
 }
 
@@ -125,7 +128,7 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
   if (restored) {
     version = restored.version
     for (const doc of restored.tables) {
-      if (!PROFILE_NAMES.includes(doc.profile)) continue
+      if (!(doc.profile in o.profiles)) continue
       const models = Object.fromEntries(Object.entries(doc.models).map(([id, mw]) => [id, { ...mw, status: 'stale' as const, status_reason: `restored from ${doc.generated_at} after a restart; fresh statistics pending` }]))
       tables.set(doc.profile, publishable({ ...doc, status: 'stale', status_reason: 'restored after a restart; fresh statistics pending', models }))
       for (const [id, mw] of Object.entries(doc.models)) if (mw.status === 'ok') lastGood.set(`${doc.profile}\u0000${id}`, mw.providers)
@@ -135,7 +138,8 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
 
   const modelTable = (profile: ProfileName, m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | undefined, verdicts: HealthVerdict[]): ModelWeights => {
     const inputs = inputFor(m, stats)
-    const scored = strategies[profile].score(inputs, { minN: o.minN }).map((s) => {
+    const strategy = o.profiles[profile]!
+    const scored = strategy.score(inputs, { minN: o.minN }).map((s) => {
       const key = `${profile}\u0000${s.offering}`
       if (s.score === null) {
         smoothed.delete(key)
@@ -150,7 +154,7 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
     const prevTable = tables.get(profile)?.doc.models[m.id]
     const prev = prevTable ? new Map(prevTable.providers.map((p) => [p.offering, p.weight])) : undefined
     const good = lastGood.get(key)
-    const decided = decideModel({ inputs, scored, verdicts, ...(prev ? { prev } : {}), ...(good ? { lastGood: good } : {}), params: { window: o.window, floor: o.floor, maxStep: o.damping.maxStep } })
+    const decided = decideModel({ inputs, scored, verdicts, ...(prev ? { prev } : {}), ...(good ? { lastGood: good } : {}), params: { window: o.window, floor: o.floor, maxStep: o.damping.maxStep, sharpness: strategy.sharpness } })
     const invalid = validateWeights(decided.providers.map((p) => p.weight))
     if (invalid) {
       o.log.error({ model: m.id, profile, invalid }, 'candidate weights failed validation; keeping the previous table')
@@ -161,21 +165,28 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
     return decided
   }
 
+  /** What routing depends on: a new table is published when this changes, or when the last one is `ttl_s` old. */
+  const signature = (models: Record<string, ModelWeights>) =>
+    JSON.stringify(Object.entries(models).map(([id, mw]) => [id, mw.status, mw.providers.map((p) => [p.offering, p.weight, p.state])]))
+  const publishedAt = new Map<ProfileName, number>()
+
   const recompute = () => {
     const snap = o.stats.get(o.window)
     // No statistics yet (just started): keep serving what was restored rather than equal weights.
     if (!snap && restored && tables.size > 0) return
     const now = o.clock.wallMs()
     const verdicts = new Map(o.catalog.models.map((m) => [m.id, health.cycle(m.offerings.map((x) => x.id), now)]))
-    version++
-    const docs: WeightsDocument[] = []
-    for (const profile of PROFILE_NAMES) {
+    let changed = false
+    for (const profile of Object.keys(o.profiles)) {
       const models: Record<string, ModelWeights> = {}
       for (const m of o.catalog.models) if (m.offerings.length > 0) models[m.id] = modelTable(profile, m, snap?.byOffering, verdicts.get(m.id)!)
+      const before = tables.get(profile)?.doc
+      // Unchanged routing and a table younger than its TTL: keep it, so pollers get 304s and see no churn.
+      if (before && before.status !== 'stale' && signature(before.models) === signature(models) && now - (publishedAt.get(profile) ?? 0) < o.ttlS * 1000) continue
       const statuses = Object.values(models).map((x) => x.status)
       const status: TableStatus = statuses.includes('panic') ? 'panic' : statuses.includes('degraded') ? 'degraded' : 'ok'
       const doc: WeightsDocument = {
-        version,
+        version: ++version,
         generated_at: new Date(now).toISOString(),
         ttl_s: o.ttlS,
         status,
@@ -184,17 +195,18 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
         window: o.window,
         models,
       }
-      const before = tables.get(profile)?.doc
       const changes = describeChanges(before, doc)
       if (changes.length > 0) {
         history.unshift(...changes)
         if (history.length > historyLimit) history.length = historyLimit
       }
       tables.set(profile, publishable(doc))
-      docs.push(doc)
+      publishedAt.set(profile, now)
+      changed = true
     }
+    if (!changed) return
     try {
-      o.stateFile?.save({ version, tables: docs })
+      o.stateFile?.save({ version, tables: [...tables.values()].map((t) => t.doc) })
     } catch (err) {
       o.log.error({ err }, 'persisting the weights failed; serving them from memory, a restart would start without them')
     }
@@ -216,6 +228,7 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
       return out.slice(0, q.limit ?? 100)
     },
     defaultProfile: o.defaultProfile,
+    profiles: Object.keys(o.profiles),
     close() {
       if (recomputeSoon) clearImmediate(recomputeSoon)
     },

@@ -29,5 +29,7 @@ export interface ScoredOffering {
  */
 export interface WeightStrategy {
   readonly name: string
+  /** Weights ∝ score^sharpness (see profiles.ts). */
+  readonly sharpness: number
   score(inputs: readonly OfferingInput[], opts: { minN: number }): ScoredOffering[]
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron'
 import type { ScheduleConfig } from '../config/schema.js'
@@ -41,6 +42,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   const pending = new Map<NodeJS.Timeout, () => void>()
   const inFlight = new Set<Promise<unknown>>()
   const shutdown = new AbortController()
+  // Every probe in flight listens on this one signal (and removes its listener when done): more than 10 is normal.
+  setMaxListeners(0, shutdown.signal)
   let completed = 0
   let stopped = false
 

@@ -20,8 +20,12 @@ const MAX_BODY = 4 * 1024 * 1024
 /** A stalled outage keeps the socket open this long at most, then closes it. */
 const STALL_CAP_MS = 10 * 60_000
 
+/** A behaviour that changes over time (scenarios, benchmarks): the model's behaviour at this wall time. */
+export type SimScript = (model: string, wallMs: number) => SimBehaviour | undefined
+
 interface VendorCtx {
   vendor: SimVendorConfig
+  script?: SimScript
   wire: SimWire
   rng: Rng
   clock: Clock
@@ -92,7 +96,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, v: VendorCtx): 
   }
   const parsed = v.wire.parseRequest(json)
   if ('error' in parsed) return fail('bad_request', parsed.error)
-  const behaviour = behaviourOf(v, parsed.model)
+  const behaviour = v.script ? v.script(parsed.model, v.clock.wallMs()) : behaviourOf(v, parsed.model)
   if (!behaviour) return fail('not_found', parsed.model)
   const plan = planRequest(behaviour, { maxTokens: parsed.maxTokens, wallMs: v.clock.wallMs() }, v.rng)
   switch (plan.kind) {
@@ -127,10 +131,10 @@ function idFor(wire: SimWire): string {
 }
 
 /** Start one simulated vendor on loopback. */
-export async function startSimVendor(vendor: SimVendorConfig, deps: { clock: Clock; rng?: Rng }): Promise<SimVendorHandle> {
+export async function startSimVendor(vendor: SimVendorConfig, deps: { clock: Clock; rng?: Rng; script?: SimScript }): Promise<SimVendorHandle> {
   const wire = vendor.protocol === 'anthropic-messages' ? anthropicWire() : openAiWire(vendor.usage_style)
   const rng = deps.rng ?? seededRng(vendor.seed ?? hashSeed(vendor.id))
-  const v: VendorCtx = { vendor, wire, rng, clock: deps.clock, open: new Set() }
+  const v: VendorCtx = { vendor, wire, rng, clock: deps.clock, open: new Set(), ...(deps.script ? { script: deps.script } : {}) }
   const server: Server = createServer((req, res) => {
     v.open.add(res)
     res.on('close', () => v.open.delete(res))

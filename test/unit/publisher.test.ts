@@ -4,6 +4,7 @@ import type { Catalog, CatalogModel } from '../../src/catalog.js'
 import type { Clock } from '../../src/core/clock.js'
 import { silentLogger } from '../../src/log.js'
 import { createWeightsService, type WeightsOptions } from '../../src/routing/publisher.js'
+import { PROFILES, strategiesFor } from '../../src/routing/profiles.js'
 import { stateFile } from '../../src/routing/state-file.js'
 import type { StatsService, WindowSnapshot } from '../../src/stats/stats-service.js'
 import { summarize, type WindowStats } from '../../src/stats/window-stats.js'
@@ -29,7 +30,7 @@ const noStats: StatsService = { get: () => undefined, refresh: async () => {}, r
 
 function options(over: Partial<WeightsOptions> & { clock: Clock }): WeightsOptions {
   return {
-    catalog, stats: noStats, log: silentLogger, window: '5m', minN: 5, floor: 0.02, ttlS: 10, defaultProfile: 'balanced',
+    catalog, stats: noStats, log: silentLogger, window: '5m', minN: 5, floor: 0.02, ttlS: 10, defaultProfile: 'balanced', profiles: strategiesFor(PROFILES),
     health: { fall: 2, rise: 3, ejectionBaseMs: 30_000, ejectionMaxMs: 300_000, maxEjectionPercent: 34, slowStartMs: 60_000 },
     damping: { scoreAlpha: 1, maxStep: 1 },
     ...over,

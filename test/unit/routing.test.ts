@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { seededRng, type Rng } from '../../src/core/random.js'
-import { PROFILE_NAMES, strategies } from '../../src/routing/profiles.js'
+import { buildProfiles, strategiesFor } from '../../src/routing/profiles.js'
 import type { OfferingInput } from '../../src/routing/strategy.js'
 import { decideModel, moved, type DecideInput } from '../../src/routing/decide.js'
 import type { HealthVerdict } from '../../src/routing/health.js'
@@ -18,8 +18,12 @@ function randomInput(rng: Rng, i: number): OfferingInput {
   }
 }
 
+/** Every built-in profile, plus one defined the way a config file would (overriding a few fields). */
+const strategies = strategiesFor(buildProfiles({ 'ttfat-first': { latency: 5, price: 0, sharpness: 20 } }))
+const ALL_PROFILES = Object.keys(strategies)
+
 const HEALTHY: HealthVerdict = { state: 'healthy', multiplier: 1, reason: null }
-const PARAMS = { window: '30m' as const, floor: 0.02, maxStep: 0.5 }
+const PARAMS = { window: '30m' as const, floor: 0.02, maxStep: 0.5, sharpness: 3 }
 
 describe('integer weights', () => {
   it('apportion always sums to exactly 1000 with non-negative integers', () => {
@@ -52,8 +56,8 @@ describe('integer weights', () => {
 })
 
 /** One conformance suite that every weighting profile must pass. */
-describe.each(PROFILE_NAMES)('profile %s (conformance)', (name) => {
-  const strategy = strategies[name]
+describe.each(ALL_PROFILES)('profile %s (conformance)', (name) => {
+  const strategy = strategies[name]!
 
   it('scores are in [0, 1] or null (unmeasured), one per input, in order', () => {
     const rng = seededRng(name.length * 101)
@@ -65,7 +69,7 @@ describe.each(PROFILE_NAMES)('profile %s (conformance)', (name) => {
         if (s.score !== null) expect(s.score >= 0 && s.score <= 1, `score ${s.score}`).toBe(true)
         expect(s.reasons.length).toBeGreaterThan(0)
       }
-      const table = decideModel({ inputs, scored, verdicts: inputs.map(() => HEALTHY), params: PARAMS })
+      const table = decideModel({ inputs, scored, verdicts: inputs.map(() => HEALTHY), params: { ...PARAMS, sharpness: strategy.sharpness } })
       expect(validateWeights(table.providers.map((p) => p.weight))).toBeNull()
     }
   })
@@ -112,7 +116,7 @@ describe('published weights: rules that are never broken (property)', () => {
     fc.record({
       inputs: fc.tuple(...Array.from({ length: n }, (_, i) => input(i))),
       verdicts: fc.array(verdict, { minLength: n, maxLength: n }),
-      profile: fc.constantFrom(...PROFILE_NAMES),
+      profile: fc.constantFrom(...ALL_PROFILES),
       prev: fc.option(fc.array(fc.nat({ max: 1000 }), { minLength: n, maxLength: n }).map((xs) => apportion(xs)), { nil: undefined }),
       lastGood: fc.option(fc.array(fc.nat({ max: 1000 }), { minLength: n, maxLength: n }).map((xs) => apportion(xs)), { nil: undefined }),
       maxStep: fc.constantFrom(0.05, 0.2, 0.5, 1),
@@ -145,9 +149,9 @@ describe('published weights: rules that are never broken (property)', () => {
   it('random health states, histories and profiles: valid, within the step cap, panic when most look down', () => {
     fc.assert(
       fc.property(scenario, (sc) => {
-        const scored = strategies[sc.profile].score(sc.inputs, { minN: sc.minN })
+        const scored = strategies[sc.profile]!.score(sc.inputs, { minN: sc.minN })
         const d: DecideInput = {
-          inputs: sc.inputs, scored, verdicts: sc.verdicts, params: { ...PARAMS, maxStep: sc.maxStep },
+          inputs: sc.inputs, scored, verdicts: sc.verdicts, params: { ...PARAMS, maxStep: sc.maxStep, sharpness: strategies[sc.profile]!.sharpness },
           ...(sc.prev ? { prev: new Map(sc.inputs.map((x, i) => [x.offering, sc.prev![i]!])) } : {}),
           ...(sc.lastGood ? { lastGood: sc.inputs.map((x, i) => ({ provider: x.provider, offering: x.offering, upstream_model: 'm', weight: sc.lastGood![i]!, state: 'healthy' as const, score: 1, reasons: [], metrics: { window: '30m' as const, ...x } })) } : {}),
         }
@@ -162,7 +166,7 @@ describe('published weights: rules that are never broken (property)', () => {
     for (const n of [1, 2, 3, 5]) {
       const inputs = Array.from({ length: n }, (_, i) => ({ ...randomInput(rng, i), ...over(i) }))
       const lastGood = inputs.map((x, i) => ({ provider: x.provider, offering: x.offering, upstream_model: 'm', weight: i === 0 ? TOTAL_POINTS : 0, state: 'healthy' as const, score: 1, reasons: [], metrics: { window: '30m' as const, ...x } }))
-      const table = check({ inputs, scored: strategies.balanced.score(inputs, { minN: 20 }), verdicts: inputs.map((_, i) => verdict(i)), lastGood, params: PARAMS })
+      const table = check({ inputs, scored: strategies.balanced!.score(inputs, { minN: 20 }), verdicts: inputs.map((_, i) => verdict(i)), lastGood, params: PARAMS })
       if (table.status === 'panic') {
         expect(table.status_reason).toMatch(/assuming the fault may be ours/)
         expect(table.providers.map((p) => p.weight)).toEqual(lastGood.map((p) => p.weight))

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { PROFILE_NAMES, type ProfileName } from '../../routing/profiles.js'
 import type { ApiDeps } from '../deps.js'
 import { apiError } from '../errors.js'
 
@@ -7,8 +6,8 @@ import { apiError } from '../errors.js'
 export function weightsHistoryRoutes(deps: ApiDeps) {
   return new Hono().get('/v1/weights/history', (c) => {
     const profile = c.req.query('profile')
-    if (profile !== undefined && !PROFILE_NAMES.includes(profile as ProfileName))
-      return apiError(c, 400, 'BAD_PROFILE', `unknown profile "${profile}"; use one of ${PROFILE_NAMES.join(', ')}`)
+    if (profile !== undefined && !deps.weights.profiles.includes(profile))
+      return apiError(c, 400, 'BAD_PROFILE', `unknown profile "${profile}"; use one of ${deps.weights.profiles.join(', ')}`)
     const model = c.req.query('model')
     if (model !== undefined && !deps.catalog.models.some((m) => m.id === model))
       return apiError(c, 404, 'UNKNOWN_MODEL', `no model "${model}"; known: ${deps.catalog.models.map((m) => m.id).join(', ')}`)
@@ -16,7 +15,7 @@ export function weightsHistoryRoutes(deps: ApiDeps) {
     const limit = Number(limitRaw)
     if (!Number.isInteger(limit) || limit < 1 || limit > 5000)
       return apiError(c, 400, 'BAD_LIMIT', `limit must be an integer from 1 to 5000, got "${limitRaw}"`)
-    const entries = deps.weights.history({ ...(model ? { model } : {}), ...(profile ? { profile: profile as ProfileName } : {}), limit })
+    const entries = deps.weights.history({ ...(model ? { model } : {}), ...(profile ? { profile: profile } : {}), limit })
     return c.json({ entries })
   })
 }

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { PROFILE_NAMES, type ProfileName } from '../../routing/profiles.js'
 import type { PublishedTable } from '../../routing/publisher.js'
 import { FORMATS, render, type Format, type Rendered } from '../../routing/render.js'
 import type { ApiDeps } from '../deps.js'
@@ -14,11 +13,11 @@ export function weightsRoutes(deps: ApiDeps) {
   const rendered = new WeakMap<PublishedTable, Map<string, Rendered & { etag: string }>>()
   return new Hono().get('/v1/weights', (c) => {
     const profile = c.req.query('profile') ?? deps.weights.defaultProfile
-    if (!PROFILE_NAMES.includes(profile as ProfileName))
-      return apiError(c, 400, 'BAD_PROFILE', `unknown profile "${profile}"; use one of ${PROFILE_NAMES.join(', ')}`)
+    if (!deps.weights.profiles.includes(profile))
+      return apiError(c, 400, 'BAD_PROFILE', `unknown profile "${profile}"; use one of ${deps.weights.profiles.join(', ')}`)
     const format = c.req.query('format') ?? 'json'
     if (!FORMATS.includes(format as Format)) return apiError(c, 400, 'BAD_FORMAT', `unknown format "${format}"; use one of ${FORMATS.join(', ')}`)
-    const table = deps.weights.current(profile as ProfileName)
+    const table = deps.weights.current(profile)
     if (!table) return apiError(c, 503, 'NOT_READY', 'no weight table has been computed yet; retry in a few seconds')
     const model = c.req.query('model')
     if (model !== undefined && !table.byModel.has(model))
