@@ -102,6 +102,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       ttlS: config.weights.ttl_s,
       defaultProfile: config.weights.profile,
       profiles: strategiesFor(buildProfiles(config.weights.profiles)),
+      buckets: Object.keys(config.prompt_buckets),
       health: {
         fall: config.weights.health.fall,
         rise: config.weights.health.rise,

@@ -68,7 +68,7 @@ export function capStep(prev: readonly number[], target: readonly number[], maxS
  * One model's weights, decided from scores, health and what was published
  * before. Pure. The rules that are never broken: the result sums to 1000 in
  * non-negative integers, and it never moves more than `maxStep` of the
- * traffic at once. Ejected offerings get nothing; every other one keeps the
+ * traffic at once. Ejected offerings (and those on trial) get nothing; every other one keeps the
  * exploration floor; the rest follows sharpened scores times the health
  * multiplier (probation, slow start). If more than half of the offerings look
  * down, or all, the fault is presumed ours: last known good, status `panic`.
@@ -108,7 +108,8 @@ export function decideModel(d: DecideInput): ModelWeights {
     return finish('panic', apportion(inputs.map(() => 1)), `${reason}; no good table yet, equal weights`)
   }
 
-  const eligible = states.map((s) => s !== 'ejected')
+  // Ejected, or on trial (multiplier 0): no traffic, not even the floor; the prober keeps measuring them.
+  const eligible = verdicts.map((v) => v.state !== 'ejected' && v.multiplier > 0)
   const count = eligible.filter(Boolean).length
   const scoredEligible = inputs.filter((_, i) => eligible[i] && scored[i]!.score !== null && scored[i]!.score! > 0)
   if (scoredEligible.length === 0) {

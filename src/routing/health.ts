@@ -46,9 +46,13 @@ interface Track {
   lastError: string | null
 }
 
-/** Weight multipliers outside full health. */
+/**
+ * Weight multipliers outside full health. On trial an offering gets no user
+ * traffic at all: the prober's own requests are the trial (that is what a
+ * prober is for), so no gateway request is spent finding out.
+ */
 const FAILING = 0.5
-const TRIAL = 0.1
+const TRIAL = 0
 const RAMP_FLOOR = 0.1
 
 export class HealthTracker {
@@ -110,7 +114,7 @@ export class HealthTracker {
     const tracks = offerings.map((o) => this.track(o, now))
     for (const t of tracks) {
       if (t.phase === 'ejected' && now >= t.ejectedUntil) {
-        // Back on trial: a little traffic; `rise` successes bring it back, one failure ejects it again, for longer.
+        // Back on trial: `rise` probe successes bring it back, one failure ejects it again, for longer.
         t.phase = 'trial'
         t.oks = 0
         t.since = now
@@ -159,7 +163,7 @@ export class HealthTracker {
       case 'ejected':
         return { state: 'ejected', multiplier: 0, reason: `ejected after ${t.fails} provider failures in a row (last ${t.lastError}); ejection #${t.ejections}, back on trial in ${s(Math.max(0, t.ejectedUntil - now))}` }
       case 'trial':
-        return { state: 'probation', multiplier: TRIAL, reason: `on trial after ejection #${t.ejections}: ${t.oks} of ${this.p.rise} successes needed` }
+        return { state: 'probation', multiplier: TRIAL, reason: `on trial after ejection #${t.ejections}: ${t.oks} of ${this.p.rise} probe successes needed before it gets traffic again` }
       case 'ramping': {
         const f = Math.min(1, Math.max(RAMP_FLOOR, (now - t.since) / this.p.slowStartMs))
         return { state: 'probation', multiplier: f, reason: `recovered; slow start at ${Math.round(f * 100)}% of its share` }

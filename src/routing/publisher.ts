@@ -8,7 +8,7 @@ import type { WindowStats } from '../stats/window-stats.js'
 import type { WindowName } from '../stats/windows.js'
 import { decideModel, type ModelWeights, type ProviderWeight, type TableStatus } from './decide.js'
 import { HealthTracker, type HealthParams, type HealthVerdict } from './health.js'
-import { describeChanges, type HistoryEntry } from './history.js'
+import { describeChanges, HISTORY_MIN_MOVE, type HistoryEntry } from './history.js'
 import type { ProfileName } from './profiles.js'
 import type { StateFile } from './state-file.js'
 import type { OfferingInput, WeightStrategy } from './strategy.js'
@@ -24,6 +24,8 @@ export interface WeightsDocument {
   status_reason?: string
   data_age_s: number | null
   profile: ProfileName
+  /** The prompt bucket the statistics came from; null = all of them. */
+  bucket: string | null
   window: WindowName
   models: Record<string, ModelWeights>
 }
@@ -49,6 +51,8 @@ export interface WeightsOptions {
   defaultProfile: ProfileName
   /** The profiles published, by name (see profiles.ts). */
   profiles: Record<ProfileName, WeightStrategy>
+  /** Prompt buckets that get their own tables (`?bucket=`), beside the one over all buckets. */
+  buckets?: readonly string[]
   health: HealthParams
   /** EWMA factor for scores, and the most of a model's traffic one publish may move. */
   damping: { scoreAlpha: number; maxStep: number }
@@ -62,11 +66,12 @@ export interface WeightsService {
   recompute(): void
   /** A probe outcome, for health; a change of health recomputes at once. */
   observe(sample: Pick<ProbeSample, 'offering' | 'outcome' | 'blame'>): void
-  current(profile?: ProfileName): PublishedTable | undefined
+  current(profile?: ProfileName, bucket?: string): PublishedTable | undefined
   /** Published changes, newest first. */
   history(q?: { model?: string; profile?: ProfileName; limit?: number }): HistoryEntry[]
   readonly defaultProfile: ProfileName
   readonly profiles: readonly ProfileName[]
+  readonly buckets: readonly string[]
   close(): void
 }
 
@@ -114,9 +119,12 @@ function publishable(doc: WeightsDocument): PublishedTable {
  * history with its reasons.
  */
 export function createWeightsService(o: WeightsOptions): WeightsService {
-  const tables = new Map<ProfileName, PublishedTable>()
-  const lastGood = new Map<string, ProviderWeight[]>() // key: profile + model
-  const smoothed = new Map<string, number>() // key: profile + offering
+  const buckets = o.buckets ?? []
+  /** Tables by profile and bucket ('' = all buckets). */
+  const tables = new Map<string, PublishedTable>()
+  const tableKey = (profile: ProfileName, bucket: string | null) => `${profile}\u0000${bucket ?? ''}`
+  const lastGood = new Map<string, ProviderWeight[]>() // key: table + model
+  const smoothed = new Map<string, number>() // key: table + offering
   const health = new HealthTracker(o.health)
   const history: HistoryEntry[] = []
   const historyLimit = o.historyLimit ?? 5_000
@@ -128,19 +136,21 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
   if (restored) {
     version = restored.version
     for (const doc of restored.tables) {
-      if (!(doc.profile in o.profiles)) continue
+      const bucket = doc.bucket ?? null
+      if (!(doc.profile in o.profiles) || (bucket !== null && !buckets.includes(bucket))) continue
       const models = Object.fromEntries(Object.entries(doc.models).map(([id, mw]) => [id, { ...mw, status: 'stale' as const, status_reason: `restored from ${doc.generated_at} after a restart; fresh statistics pending` }]))
-      tables.set(doc.profile, publishable({ ...doc, status: 'stale', status_reason: 'restored after a restart; fresh statistics pending', models }))
-      for (const [id, mw] of Object.entries(doc.models)) if (mw.status === 'ok') lastGood.set(`${doc.profile}\u0000${id}`, mw.providers)
+      tables.set(tableKey(doc.profile, bucket), publishable({ ...doc, bucket, status: 'stale', status_reason: 'restored after a restart; fresh statistics pending', models }))
+      for (const [id, mw] of Object.entries(doc.models)) if (mw.status === 'ok') lastGood.set(`${tableKey(doc.profile, bucket)}\u0000${id}`, mw.providers)
     }
     o.log.info({ version, profiles: restored.tables.length, generated_at: restored.tables[0]?.generated_at }, 'serving the last persisted weights, marked stale')
   }
 
-  const modelTable = (profile: ProfileName, m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | undefined, verdicts: HealthVerdict[]): ModelWeights => {
+  const modelTable = (profile: ProfileName, bucket: string | null, m: CatalogModel, stats: ReadonlyMap<string, WindowStats> | undefined, verdicts: HealthVerdict[]): ModelWeights => {
+    const table = tableKey(profile, bucket)
     const inputs = inputFor(m, stats)
     const strategy = o.profiles[profile]!
     const scored = strategy.score(inputs, { minN: o.minN }).map((s) => {
-      const key = `${profile}\u0000${s.offering}`
+      const key = `${table}\u0000${s.offering}`
       if (s.score === null) {
         smoothed.delete(key)
         return s
@@ -150,8 +160,8 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
       smoothed.set(key, score)
       return { ...s, score: Math.round(score * 10_000) / 10_000 }
     })
-    const key = `${profile}\u0000${m.id}`
-    const prevTable = tables.get(profile)?.doc.models[m.id]
+    const key = `${table}\u0000${m.id}`
+    const prevTable = tables.get(table)?.doc.models[m.id]
     const prev = prevTable ? new Map(prevTable.providers.map((p) => [p.offering, p.weight])) : undefined
     const good = lastGood.get(key)
     const decided = decideModel({ inputs, scored, verdicts, ...(prev ? { prev } : {}), ...(good ? { lastGood: good } : {}), params: { window: o.window, floor: o.floor, maxStep: o.damping.maxStep, sharpness: strategy.sharpness } })
@@ -165,10 +175,18 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
     return decided
   }
 
-  /** What routing depends on: a new table is published when this changes, or when the last one is `ttl_s` old. */
-  const signature = (models: Record<string, ModelWeights>) =>
-    JSON.stringify(Object.entries(models).map(([id, mw]) => [id, mw.status, mw.providers.map((p) => [p.offering, p.weight, p.state])]))
-  const publishedAt = new Map<ProfileName, number>()
+  /**
+   * Whether a candidate is news for gateways: a status or state changed, or a
+   * weight moved by 1% of traffic or more. Otherwise the current table stays
+   * until it is `ttl_s` old, so pollers get 304s and score drift is no churn.
+   */
+  const material = (before: Record<string, ModelWeights>, after: Record<string, ModelWeights>) =>
+    Object.entries(after).some(([id, mw]) => {
+      const prev = before[id]
+      if (!prev || prev.status !== mw.status || prev.providers.length !== mw.providers.length) return true
+      return mw.providers.some((p, i) => prev.providers[i]!.offering !== p.offering || prev.providers[i]!.state !== p.state || Math.abs(prev.providers[i]!.weight - p.weight) >= HISTORY_MIN_MOVE)
+    })
+  const publishedAt = new Map<string, number>()
 
   const recompute = () => {
     const snap = o.stats.get(o.window)
@@ -177,12 +195,14 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
     const now = o.clock.wallMs()
     const verdicts = new Map(o.catalog.models.map((m) => [m.id, health.cycle(m.offerings.map((x) => x.id), now)]))
     let changed = false
-    for (const profile of Object.keys(o.profiles)) {
+    for (const [profile, bucket] of Object.keys(o.profiles).flatMap((p) => [[p, null] as const, ...buckets.map((b) => [p, b] as const)])) {
+      const key = tableKey(profile, bucket)
+      const stats = bucket === null ? snap?.byOffering : snap?.byBucket.get(bucket) ?? new Map<string, WindowStats>()
       const models: Record<string, ModelWeights> = {}
-      for (const m of o.catalog.models) if (m.offerings.length > 0) models[m.id] = modelTable(profile, m, snap?.byOffering, verdicts.get(m.id)!)
-      const before = tables.get(profile)?.doc
+      for (const m of o.catalog.models) if (m.offerings.length > 0) models[m.id] = modelTable(profile, bucket, m, stats, verdicts.get(m.id)!)
+      const before = tables.get(key)?.doc
       // Unchanged routing and a table younger than its TTL: keep it, so pollers get 304s and see no churn.
-      if (before && before.status !== 'stale' && signature(before.models) === signature(models) && now - (publishedAt.get(profile) ?? 0) < o.ttlS * 1000) continue
+      if (before && before.status !== 'stale' && !material(before.models, models) && now - (publishedAt.get(key) ?? 0) < o.ttlS * 1000) continue
       const statuses = Object.values(models).map((x) => x.status)
       const status: TableStatus = statuses.includes('panic') ? 'panic' : statuses.includes('degraded') ? 'degraded' : 'ok'
       const doc: WeightsDocument = {
@@ -192,16 +212,18 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
         status,
         data_age_s: snap ? Math.round((now - snap.computed_at_ms) / 100) / 10 : null,
         profile,
+        bucket,
         window: o.window,
         models,
       }
-      const changes = describeChanges(before, doc)
+      // The history follows the tables over all buckets; per-bucket ones would repeat it.
+      const changes = bucket === null ? describeChanges(before, doc) : []
       if (changes.length > 0) {
         history.unshift(...changes)
         if (history.length > historyLimit) history.length = historyLimit
       }
-      tables.set(profile, publishable(doc))
-      publishedAt.set(profile, now)
+      tables.set(key, publishable(doc))
+      publishedAt.set(key, now)
       changed = true
     }
     if (!changed) return
@@ -222,13 +244,14 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
         recompute()
       })
     },
-    current: (p = o.defaultProfile) => tables.get(p),
+    current: (p = o.defaultProfile, bucket) => tables.get(tableKey(p, bucket ?? null)),
     history(q = {}) {
       const out = history.filter((h) => (q.model === undefined || h.model === q.model) && (q.profile === undefined || h.profile === q.profile))
       return out.slice(0, q.limit ?? 100)
     },
     defaultProfile: o.defaultProfile,
     profiles: Object.keys(o.profiles),
+    buckets,
     close() {
       if (recomputeSoon) clearImmediate(recomputeSoon)
     },

@@ -15,6 +15,8 @@ export interface WindowResult {
   to_ms: number
   computed_at_ms: number
   byOffering: [string, WindowStats][]
+  /** Per prompt bucket: [bucket, [offering, stats][]] (short and long prompts rank vendors differently). */
+  byBucket: [string, [string, WindowStats][]][]
   hourOfDay: [string, HourOfDayPoint[]][]
 }
 
@@ -46,10 +48,20 @@ export function computeRange(read: (from: number, to: number) => WindowInputs, p
   for (const row of inputs.raw) grouped.get(row.offering)?.raw.push(row)
   const byOffering: [string, WindowStats][] = []
   const hourOfDay: [string, HourOfDayPoint[]][] = []
+  const opts = { minN: p.minN, slo: p.slo, fromMs: from, toMs: to }
+  const buckets = new Map<string, Map<string, WindowStats>>()
   for (const [id, g] of grouped) {
     const hours = [...g.hours, ...figuresFromRaw(g.raw, p.slo)]
-    byOffering.push([id, summarizeWindow(g.rollups, hours, g.raw, { minN: p.minN, slo: p.slo, fromMs: from, toMs: to })])
+    byOffering.push([id, summarizeWindow(g.rollups, hours, g.raw, opts)])
     if (to - from >= DAY_MS) hourOfDay.push([id, hourOfDayProfile(hours, p.minN)])
+    // Per bucket: everything but the series over time (hour figures are kept per offering).
+    const names = new Set([...g.rollups.map((r) => r.prompt_bucket), ...g.raw.map((r) => r.prompt_bucket)])
+    for (const b of names) {
+      let m = buckets.get(b)
+      if (!m) buckets.set(b, (m = new Map()))
+      m.set(id, summarizeWindow(g.rollups.filter((r) => r.prompt_bucket === b), [], g.raw.filter((r) => r.prompt_bucket === b), opts))
+    }
   }
-  return { window: w, from_ms: from, to_ms: to, computed_at_ms: nowMs, byOffering, hourOfDay }
+  const byBucket = [...buckets].map(([b, m]): [string, [string, WindowStats][]] => [b, [...m]])
+  return { window: w, from_ms: from, to_ms: to, computed_at_ms: nowMs, byOffering, byBucket, hourOfDay }
 }

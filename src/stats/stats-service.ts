@@ -17,6 +17,8 @@ export interface WindowSnapshot {
   to_ms: number
   computed_at_ms: number
   byOffering: ReadonlyMap<string, WindowStats>
+  /** Per prompt bucket, per offering (no series-over-time metrics: those are per offering). */
+  byBucket: ReadonlyMap<string, ReadonlyMap<string, WindowStats>>
   /** Hour-of-day profile per offering (windows of a day or longer). */
   hourOfDay: ReadonlyMap<string, HourOfDayPoint[]>
 }
@@ -128,7 +130,7 @@ export function createStatsService(o: StatsServiceOptions): StatsService {
   const snapshots = new Map<WindowName, WindowSnapshot>()
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | null = null
-  const toSnapshot = (r: WindowResult): WindowSnapshot => ({ ...r, byOffering: new Map(r.byOffering), hourOfDay: new Map(r.hourOfDay) })
+  const toSnapshot = (r: WindowResult): WindowSnapshot => ({ ...r, byOffering: new Map(r.byOffering), byBucket: new Map(r.byBucket.map(([b, xs]) => [b, new Map(xs)])), hourOfDay: new Map(r.hourOfDay) })
   let rangeBusy = false
   const refresh = async (windows: readonly WindowName[] = WINDOW_NAMES) => {
     const { results, errors } = await o.source.compute([...windows], o.clock.wallMs())

@@ -107,4 +107,18 @@ http {
     const again = await fetch(`${daemon.url}/v1/weights?format=envoy`, { headers: { 'if-none-match': a.etag! } })
     expect(again.status).toBe(304)
   })
+
+  it('serves a table per prompt bucket beside the one over all buckets, and refuses an unknown bucket', async () => {
+    const r = await get('bucket=short&model=chat-model')
+    expect(r.status).toBe(200)
+    const doc = JSON.parse(r.text) as WeightsDocument
+    expect(doc.bucket).toBe('short')
+    expect(doc.models['chat-model']!.providers.map((p) => p.metrics.n_ok)).toEqual([6, 6, 6])
+    const by = Object.fromEntries(doc.models['chat-model']!.providers.map((p) => [p.provider, p.weight]))
+    expect(by.quick).toBeGreaterThan(by.crawl!)
+    const bad = await get('bucket=huge')
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('unknown prompt bucket \\"huge\\"')
+  })
 })
+

@@ -32,7 +32,7 @@ describe('offering health', () => {
     expect(eject().state).toBe('ejected')
     expect(h.cycle(OFF, t + 29_000)[0]!.state).toBe('ejected')
     t += 30_000
-    expect(h.cycle(OFF, t)[0]).toMatchObject({ state: 'probation', multiplier: 0.1 }) // on trial
+    expect(h.cycle(OFF, t)[0]).toMatchObject({ state: 'probation', multiplier: 0 }) // on trial: probes only, no traffic
     h.observe('a/m', 'http.5xx', 'provider', ++t) // one failure on trial: out again, for longer
     expect(h.cycle(OFF, ++t)[0]!.reason).toMatch(/ejection #2, back on trial in 60 s/)
     t += 60_000

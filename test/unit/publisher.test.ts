@@ -23,7 +23,7 @@ function statsFor(ttft: Record<string, number>, now: number): StatsService {
   const byOffering = new Map<string, WindowStats>(
     Object.entries(ttft).map(([o, ms]) => [o, summarize(Array.from({ length: 30 }, (_, i) => sample({ offering: o, ts_ms: now - i * 1000, ttft_ms: ms + i, ttfat_ms: ms + i })), { minN: 5, slo: SLO, fromMs: now - 300_000, toMs: now })]),
   )
-  const snap: WindowSnapshot = { window: '5m', from_ms: now - 300_000, to_ms: now, computed_at_ms: now, byOffering, hourOfDay: new Map() }
+  const snap: WindowSnapshot = { window: '5m', from_ms: now - 300_000, to_ms: now, computed_at_ms: now, byOffering, byBucket: new Map(), hourOfDay: new Map() }
   return { get: (w) => (w === '5m' ? snap : undefined), refresh: async () => {}, range: async () => null, start() {}, stop: async () => {} }
 }
 const noStats: StatsService = { get: () => undefined, refresh: async () => {}, range: async () => null, start() {}, stop: async () => {} }

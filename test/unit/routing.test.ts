@@ -94,7 +94,8 @@ describe('published weights: rules that are never broken (property)', () => {
   const verdict = fc.constantFrom<HealthVerdict>(
     HEALTHY,
     { state: 'probation', multiplier: 0.5, reason: 'failing' },
-    { state: 'probation', multiplier: 0.1, reason: 'trial' },
+    { state: 'probation', multiplier: 0, reason: 'trial' },
+    { state: 'probation', multiplier: 0.1, reason: 'slow start, early' },
     { state: 'probation', multiplier: 0.7, reason: 'slow start' },
     { state: 'ejected', multiplier: 0, reason: 'ejected' },
   )
@@ -138,8 +139,8 @@ describe('published weights: rules that are never broken (property)', () => {
     expect(['ok', 'degraded', 'panic']).toContain(table.status)
     if (d.prev) expect(moved(d.inputs.map((x) => d.prev!.get(x.offering)!), w)).toBeLessThanOrEqual(d.params.maxStep + 1e-9)
     else {
-      // Fresh decisions: ejected offerings get nothing unless the model is in panic.
-      if (table.status !== 'panic') d.verdicts.forEach((v, i) => v.state === 'ejected' && expect(w[i]).toBe(0))
+      // Fresh decisions: ejected offerings, and those on trial, get nothing unless the model is in panic.
+      if (table.status !== 'panic') d.verdicts.forEach((v, i) => (v.state === 'ejected' || v.multiplier === 0) && expect(w[i]).toBe(0))
     }
     const down = d.verdicts.filter((v, i) => v.state === 'ejected' || (v.state === 'probation' && v.multiplier <= 0.5) || (d.inputs[i]!.availability ?? 1) < 0.5).length
     if (down === d.inputs.length) expect(table.status).toBe('panic')

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.js'
 import { apiError } from '../errors.js'
 
 /**
- * `GET /v1/weights[?model=][&profile=][&format=]`: pre-serialised bytes, ETag
+ * `GET /v1/weights[?model=][&profile=][&bucket=][&format=]`: pre-serialised bytes, ETag
  * and 304, never computed per request. Gateway formats are rendered once per
  * published table and cached with it.
  */
@@ -17,7 +17,10 @@ export function weightsRoutes(deps: ApiDeps) {
       return apiError(c, 400, 'BAD_PROFILE', `unknown profile "${profile}"; use one of ${deps.weights.profiles.join(', ')}`)
     const format = c.req.query('format') ?? 'json'
     if (!FORMATS.includes(format as Format)) return apiError(c, 400, 'BAD_FORMAT', `unknown format "${format}"; use one of ${FORMATS.join(', ')}`)
-    const table = deps.weights.current(profile)
+    const bucket = c.req.query('bucket')
+    if (bucket !== undefined && !deps.weights.buckets.includes(bucket))
+      return apiError(c, 400, 'BAD_BUCKET', `unknown prompt bucket "${bucket}"; use one of ${deps.weights.buckets.join(', ')}, or leave it out for all buckets`)
+    const table = deps.weights.current(profile, bucket)
     if (!table) return apiError(c, 503, 'NOT_READY', 'no weight table has been computed yet; retry in a few seconds')
     const model = c.req.query('model')
     if (model !== undefined && !table.byModel.has(model))
