@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path'
-import { serve, type ServerType } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import type { AddressInfo } from 'node:net'
 import type { Dispatcher } from 'undici'
@@ -8,6 +9,7 @@ import type { Config } from './config/schema.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { systemRng, type Rng } from './core/random.js'
 import { createApp } from './http/app.js'
+import { weightsFastPath } from './http/weights-fast-path.js'
 import type { HealthReport } from './http/deps.js'
 import type { Logger } from './log.js'
 import { startLoopLagMonitor } from './probe/loop-lag.js'
@@ -173,7 +175,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     const endpoints = new Map(config.providers.map((p) => [p.id, { protocol: p.protocol, base_url: targets.find((t) => t.provider === p.id)?.baseUrl ?? p.base_url, ...(p.api_key_env ? { api_key_env: p.api_key_env } : {}) }]))
     const app = createApp({ catalog, stats, weights, endpoints, health, recentSamples: (q) => store.recent(q) }, log)
     const port = o.port ?? config.server.port
-    const server = await listen(app.fetch, config.server.host, port)
+    const server = await listen(app.fetch, weightsFastPath(weights), config.server.host, port)
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
     const addr = server.address() as AddressInfo
     const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
@@ -191,9 +193,17 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   }
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+/** node:http with the weights fast path first, Hono for everything else. */
+function listen(fetch: (req: Request) => Response | Promise<Response>, fast: (req: IncomingMessage, res: ServerResponse) => boolean, hostname: string, port: number): Promise<Server> {
+  const hono = getRequestListener(fetch, { overrideGlobalObjects: false })
+  const server = createServer((req, res) => {
+    if (!fast(req, res)) void hono(req, res)
+  })
+  // Explicit, so a slow client (slowloris) cannot hold a connection open indefinitely.
+  server.headersTimeout = 10_000
+  server.requestTimeout = 30_000
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port, overrideGlobalObjects: false }, () => resolve(server))
     server.once('error', reject)
+    server.listen(port, hostname, () => resolve(server))
   })
 }

@@ -13,7 +13,8 @@
  *      every 10 s = 100/s; so 1,000/s), measured from each request's intended
  *      send time, full responses and ETag revalidations (304).
  */
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -40,7 +41,8 @@ interface LoadResult {
   errors: number
   bytes: number
 }
-const load = (args: string[]): LoadResult => JSON.parse(execFileSync(process.execPath, [LOAD, ...args], { encoding: 'utf8' })) as LoadResult
+// Asynchronously: the servers under test share this process's event loop.
+const load = async (args: string[]): Promise<LoadResult> => JSON.parse((await promisify(execFile)(process.execPath, [LOAD, ...args], { encoding: 'utf8' })).stdout) as LoadResult
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'weighbridge-bench-api-'))
@@ -66,23 +68,23 @@ async function main() {
     const ours: LoadResult[] = []
     const base: LoadResult[] = []
     for (let i = 0; i < ROUNDS; i++) {
-      ours.push(load(['closed', url, String(CONNECTIONS), String(SECONDS)]))
-      base.push(load(['closed', plainUrl, String(CONNECTIONS), String(SECONDS)]))
+      ours.push(await load(['closed', url, String(CONNECTIONS), String(SECONDS)]))
+      base.push(await load(['closed', plainUrl, String(CONNECTIONS), String(SECONDS)]))
       process.stderr.write(`round ${i + 1}/${ROUNDS}: ours ${fmt(ours.at(-1)!.rps)} req/s, plain ${fmt(base.at(-1)!.rps)} req/s\n`)
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const ratios = ours.map((o, i) => o.rps / base[i]!.rps)
     const rate = EXPECTED_RPS * 10
-    const open = load(['open', url, String(rate), '20'])
-    const open304 = load(['open', url, String(rate), '20', etag])
-    const openPlain = load(['open', plainUrl, String(rate), '20'])
+    const open = await load(['open', url, String(rate), '20'])
+    const open304 = await load(['open', url, String(rate), '20', etag])
+    const openPlain = await load(['open', plainUrl, String(rate), '20'])
     const healthz = (await (await fetch(`${daemon.url}/healthz`)).json()) as { probes: { completed: number }; writer: { written: number } }
     plain.close()
 
     const out: string[] = []
     out.push(`bench:api — GET /v1/weights (${fmt(Buffer.byteLength(body))} bytes, demo config: 6 simulated vendors probed on schedule while measuring; ${fmt(healthz.probes.completed)} probes completed and ${fmt(healthz.writer.written)} samples written by the end)`)
     out.push('')
-    out.push('| measure | ours (Hono, pre-serialised) | plain node:http, same bytes | ratio |')
+    out.push('| measure | ours (pre-serialised bytes; node:http fast path, Hono for the rest) | plain node:http, same bytes | ratio |')
     out.push('|---|---|---|---|')
     out.push(`| closed loop, ${CONNECTIONS} connections, req/s (median of ${ROUNDS} interleaved rounds of ${SECONDS} s) | ${fmt(median(ours.map((o) => o.rps)))} | ${fmt(median(base.map((o) => o.rps)))} | ${fmt(median(ratios), 2)}× (rounds: ${ratios.map((r) => fmt(r, 2)).join(', ')}) |`)
     out.push(`| open loop ${fmt(rate)} req/s (10× ${EXPECTED_RPS}/s), 200s: P50 / P99 / max ms | ${fmt(open.p50, 2)} / ${fmt(open.p99, 2)} / ${fmt(open.max, 1)} (${open.errors} errors) | ${fmt(openPlain.p50, 2)} / ${fmt(openPlain.p99, 2)} / ${fmt(openPlain.max, 1)} | |`)
