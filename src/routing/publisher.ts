@@ -172,6 +172,9 @@ export function createWeightsService(o: WeightsOptions): WeightsService {
       throw new Error(`no valid weights for ${m.id}: ${invalid}`)
     }
     if (decided.status === 'ok') lastGood.set(key, decided.providers)
+    if (decided.status === 'panic' && prevTable?.status !== 'panic' && bucket === null)
+      o.log.warn({ model: m.id, profile, reason: decided.status_reason }, 'panic: most offerings look down at once; serving the last known good weights. Check this host\'s network and keys first')
+    else if (decided.status !== 'panic' && prevTable?.status === 'panic' && bucket === null) o.log.info({ model: m.id, profile }, 'panic over: weights follow measurements again')
     return decided
   }
 
