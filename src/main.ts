@@ -153,6 +153,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       sink: (s) => {
         writer.add(s)
         weights.observe(s)
+        // A provider failure: confirm soon rather than at the next scheduled round (never a recheck of a recheck).
+        if (s.blame === 'provider' && !s.flags.includes('recheck') && config.weights.health.recheck_ms > 0) scheduler.recheck(s.offering, s.prompt_bucket, config.weights.health.recheck_ms)
         lastSampleAt = s.ts_ms
       },
       log,

@@ -136,6 +136,8 @@ export const weightsSchema = z.strictObject({
       max_ejection_percent: z.number().min(0).max(100).default(34),
       /** A recovered offering's share ramps from 10% to 100% over this long. */
       slow_start_s: z.number().min(0).default(60),
+      /** After a provider failure, probe that offering again this soon (0 = wait for the schedule). */
+      recheck_ms: z.int().min(0).max(60_000).default(250),
     })
     .prefault({}),
   /** How fast published weights may move. */

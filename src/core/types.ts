@@ -17,9 +17,11 @@ export type SampleSource = 'probe' | `campaign:${string}`
  *   token-rate fields are left null;
  * - `invalid_utf8`: bytes that are not UTF-8 were replaced (U+FFFD);
  * - `trailing_data`: events arrived after the terminal event and were ignored;
- * - `contaminated`: our own event loop stalled during the request; timings may carry our delay.
+ * - `contaminated`: our own event loop stalled during the request; timings may carry our delay;
+ * - `recheck`: a confirmation probe sent right after a provider failure (health only: it is
+ *   stored, but window statistics leave it out, since it is sampled because something failed).
  */
-export type SampleFlag = 'usage_missing' | 'usage_suspect' | 'invalid_utf8' | 'trailing_data' | 'contaminated'
+export type SampleFlag = 'usage_missing' | 'usage_suspect' | 'invalid_utf8' | 'trailing_data' | 'contaminated' | 'recheck'
 
 /** The per-request timing fields of docs/METRICS.md (computed in probe/timing.ts). */
 export interface TimingFields {

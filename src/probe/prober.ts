@@ -1,4 +1,4 @@
-import type { ProbePrompt, ProbeSample, SampleSource } from '../core/types.js'
+import type { ProbePrompt, ProbeSample, SampleSource, SampleFlag } from '../core/types.js'
 import type { Logger } from '../log.js'
 import { Semaphore } from '../schedule/semaphore.js'
 import type { Rng } from '../core/random.js'
@@ -12,6 +12,7 @@ export interface ProbeJob {
   prompt: ProbePrompt
   tSched: number
   source: SampleSource
+  flags?: readonly SampleFlag[]
 }
 
 /** Runs probes within each provider's concurrency cap and hands every outcome to the sink. */
@@ -64,7 +65,7 @@ export function createProber(o: ProberOptions): Prober {
           : unsentSample(job, o.deps.clock.wallMs(), 'skipped', `provider ${job.target.provider} concurrency queue is full (cap ${o.caps.get(job.target.provider) ?? 4}); probe not sent`)
       } else {
         try {
-          sample = await runProbe(job.target, job.prompt, { source: job.source, tSched: job.tSched, ...(signal ? { signal } : {}) }, o.deps)
+          sample = await runProbe(job.target, job.prompt, { source: job.source, tSched: job.tSched, ...(signal ? { signal } : {}), ...(job.flags ? { flags: job.flags } : {}) }, o.deps)
         } finally {
           release()
         }

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js'
 import { describeError } from '../core/errors.js'
 import type { Outcome } from '../core/outcome.js'
 import { parseRetryAfter } from '../core/retry-after.js'
-import type { ProbePrompt, ProbeSample, SampleSource } from '../core/types.js'
+import type { ProbePrompt, ProbeSample, SampleFlag, SampleSource } from '../core/types.js'
 import { excerpt, tryJson, type StreamDelta } from '../providers/adapter.js'
 import { createSseDecoder } from '../providers/sse.js'
 import type { LoopLagMonitor } from './loop-lag.js'
@@ -29,6 +29,8 @@ export interface ProbeOptions {
   tSched: number
   /** Aborting it ends the probe as `cancelled` (shutdown, campaign stop). */
   signal?: AbortSignal
+  /** Flags stamped on the sample whatever happens (e.g. `recheck`). */
+  flags?: readonly SampleFlag[]
 }
 
 export const LIMITS = {

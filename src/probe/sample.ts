@@ -21,7 +21,7 @@ export interface StreamAccumulator {
 export interface SampleParts {
   target: ProbeTarget
   prompt: ProbePrompt
-  opts: { source: SampleSource; tSched: number }
+  opts: { source: SampleSource; tSched: number; flags?: readonly SampleFlag[] | undefined }
   countTokens: (text: string) => number
   acc: StreamAccumulator
   wallStart: number
@@ -42,7 +42,7 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
  */
 export function buildSample(p: SampleParts): ProbeSample {
   const { target, acc } = p
-  const flags = new Set(acc.flags)
+  const flags = new Set([...acc.flags, ...(p.opts.flags ?? [])])
   const hasText = acc.text.length > 0
   const ref = hasText ? p.countTokens(acc.text) : null
   const events = acc.tokenEventCount
@@ -86,7 +86,7 @@ export function buildSample(p: SampleParts): ProbeSample {
 }
 
 /** A probe that was never sent still leaves a row, so nothing disappears silently. */
-export function unsentSample(job: { target: ProbeTarget; prompt: ProbePrompt; source: SampleSource; tSched: number }, wallNow: number, outcome: Outcome, message: string): ProbeSample {
+export function unsentSample(job: { target: ProbeTarget; prompt: ProbePrompt; source: SampleSource; tSched: number; flags?: readonly SampleFlag[] }, wallNow: number, outcome: Outcome, message: string): ProbeSample {
   const empty = { t0: 0, tHeaders: null, tokenEvents: [], tDone: null }
   const acc: StreamAccumulator = { timeline: empty, tokenEventCount: 0, text: '', inTokens: undefined, outTokens: undefined, reasoningTokens: undefined, streamError: null, flags: new Set() }
   return buildSample({ target: job.target, prompt: job.prompt, opts: job, countTokens: () => 0, acc, wallStart: wallNow, connectMs: null, status: null, retryAfter: null, outcome, message, censoredMs: null })

@@ -25,6 +25,8 @@ export interface Scheduler {
   start(): void
   /** Run one round of a schedule now; resolves when its probes have finished. */
   runRound(schedule: ScheduleConfig): Promise<void>
+  /** One confirmation probe of an offering after `delayMs` (flagged `recheck`). */
+  recheck(offering: string, bucket: string, delayMs: number): void
   readonly inFlight: number
   readonly completed: number
   /** Stop ticking, drop probes still waiting for their jitter, cancel in-flight ones and wait for their samples. */
@@ -79,7 +81,31 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     return Promise.all(jobs).then(() => undefined)
   }
 
+  /**
+   * One confirmation probe of one offering, `delayMs` from now (HAProxy's
+   * `fastinter`): after a provider failure, health need not wait a whole
+   * interval to learn whether it was a blip or an outage.
+   */
+  const recheck = (offering: string, bucketName: string, delayMs: number): void => {
+    if (stopped) return
+    const target = [...o.targetsByModel.values()].flat().find((t) => t.offering === offering)
+    const bucket = o.buckets[bucketName]
+    if (!target || !bucket) return
+    const prompt = buildPrompt(o.corpus, { name: bucketName, ...bucket }, randomBytes(6).toString('hex'), o.rng)
+    const timer = setTimeout(() => {
+      pending.delete(timer)
+      const p = o.prober.run({ target, prompt, tSched: o.clock.wallMs(), source: 'probe', flags: ['recheck'] }, shutdown.signal).then(
+        () => void completed++,
+        (err: unknown) => o.log.error({ err, offering }, 'prober failed unexpectedly'),
+      )
+      inFlight.add(p)
+      void p.finally(() => inFlight.delete(p))
+    }, delayMs)
+    pending.set(timer, () => {})
+  }
+
   return {
+    recheck,
     start() {
       for (const s of o.schedules)
         tasks.push(

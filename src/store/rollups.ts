@@ -7,11 +7,18 @@ export const DAY_MS = 86_400_000
 const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit
 const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit
 
-/** Raw rows as statistics read them, in METRICS.md units. */
+/**
+ * Raw rows as statistics read them, in METRICS.md units; add conditions with
+ * `AND`. Rechecks (confirmation probes sent because something failed) are
+ * health signals, not a fair sample, so statistics leave them out.
+ */
 export const STAT_SELECT = `SELECT s.ts_ms, x.offering, x.prompt_bucket, x.source, s.outcome, s.blame,
   s.ttft_us / 1000.0 AS ttft_ms, s.ttfat_us / 1000.0 AS ttfat_ms, s.e2e_us / 1000.0 AS e2e_ms, s.tpot_us / 1000.0 AS tpot_ms,
   s.output_mtps / 1000.0 AS output_tps, s.in_tokens, s.out_tokens, s.cost_usd
-  FROM samples s JOIN series x ON x.id = s.series`
+  FROM samples s JOIN series x ON x.id = s.series WHERE s.flags NOT LIKE '%recheck%'`
+
+/** Whether a sample counts in statistics (see STAT_SELECT). */
+export const countsInStatistics = (s: { flags: readonly string[] }) => !s.flags.includes('recheck')
 
 const COUNT_COLUMNS = ['n', 'n_ok', 'n_provider_err', 'n_quota', 'n_good', 'outcomes', 'in_tokens', 'out_tokens', 'cost_usd', 'ttft_n', 'ttft_sum', 'ttft_sumsq', 'tps_n', 'tps_sum', 'tps_sumsq'] as const
 const ROLLUP_COLUMNS = ['tier', 'start_ms', 'offering', 'prompt_bucket', 'source', ...COUNT_COLUMNS, 'ttft_p50', 'ttft_p90', 'tps_p50', 'h_ttft', 'h_ttfat', 'h_e2e', 'h_tpot', 'h_tps'] as const
@@ -39,7 +46,7 @@ export function rollupReader(db: Db) {
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck()
   const rowsInRange = db.prepare('SELECT * FROM rollups WHERE tier = ? AND start_ms >= ? AND start_ms < ?')
   const figuresInRange = db.prepare('SELECT * FROM hour_figures WHERE start_ms >= ? AND start_ms < ?')
-  const rawRange = db.prepare(`${STAT_SELECT} WHERE s.ts_ms >= ? AND s.ts_ms < ?`)
+  const rawRange = db.prepare(`${STAT_SELECT} AND s.ts_ms >= ? AND s.ts_ms < ?`)
   const sealedUntil = (): number => Number(getMeta.get('sealed_until') ?? 0)
   return {
     sealedUntil,
@@ -116,7 +123,7 @@ export function rollupWriter(db: Db, slo: SloTargets) {
     `INSERT INTO hour_figures VALUES (@start_ms, @offering, @n_ok, @n_provider_err, @ttft_p50, @ttft_p90, @tps_p50, @sla_judged, @sla_held)
      ON CONFLICT (start_ms, offering) DO UPDATE SET n_ok = n_ok + excluded.n_ok, n_provider_err = n_provider_err + excluded.n_provider_err`,
   )
-  const rawSince = db.prepare(`${STAT_SELECT} WHERE s.ts_ms >= ?`)
+  const rawSince = db.prepare(`${STAT_SELECT} AND s.ts_ms >= ?`)
   const pruneRows = db.prepare('DELETE FROM rollups WHERE start_ms < ?')
   const pruneFigures = db.prepare('DELETE FROM hour_figures WHERE start_ms < ?')
   const open = new Map<number, OpenHour>()

@@ -1,7 +1,7 @@
 import type { ProbeSample } from '../core/types.js'
 import type { SloTargets, StatRow } from '../stats/aggregate.js'
 import type { Db } from './db.js'
-import { rollupWriter, STAT_SELECT, type WindowInputs } from './rollups.js'
+import { countsInStatistics, rollupWriter, STAT_SELECT, type WindowInputs } from './rollups.js'
 import { decodeSample, encodeSample, SAMPLE_COLUMNS, seriesKey, type SeriesKey, type StoredSample } from './sample-codec.js'
 
 export interface SampleQuery {
@@ -59,9 +59,9 @@ export function sqliteSampleStore(db: Db, slo: SloTargets): SampleStore {
   const row = new Array<unknown>(SAMPLE_COLUMNS.length)
   const insertMany = db.transaction((rows: readonly ProbeSample[]) => {
     for (const s of rows) insert.run(encodeSample(s, seriesOf(s), row))
-    return rollups.mergeLate(rows)
+    return rollups.mergeLate(rows.filter(countsInStatistics))
   })
-  const statRows = db.prepare(`${STAT_SELECT} WHERE s.ts_ms >= ? AND s.ts_ms < ?`)
+  const statRows = db.prepare(`${STAT_SELECT} AND s.ts_ms >= ? AND s.ts_ms < ?`)
   const count = db.prepare('SELECT count(*) AS n FROM samples').pluck()
   const prune = db.prepare('DELETE FROM samples WHERE ts_ms < ?')
   rollups.recover()

@@ -125,4 +125,16 @@ describe('daemon end to end: schedule → undici → sample → SQLite → stati
     config.providers[0]!.api_key_env = 'QUICK_API_KEY'
     await expect(startDaemon({ config, log: silentLogger, dbPath: join(tempDir(), 'wb.db'), env: {}, schedules: false })).rejects.toThrow(/providers\[0\]\.api_key_env: environment variable QUICK_API_KEY is not set/)
   })
+
+  it('a recheck probes one offering soon after a failure, and is stored flagged as such', async () => {
+    const dbPath = join(tempDir(), 'wb.db')
+    daemon = await startDaemon({ config: threeVendorConfig(), log: silentLogger, dbPath, schedules: false })
+    const t = Date.now()
+    daemon.scheduler.recheck('middle/chat-model', 'short', 20)
+    while (daemon.scheduler.completed < 1 && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20))
+    daemon.writer.flush()
+    const [s] = daemon.store.recent({ limit: 5 })
+    expect(s).toMatchObject({ offering: 'middle/chat-model', prompt_bucket: 'short', outcome: 'ok', flags: ['recheck'] })
+  })
 })
+

@@ -92,6 +92,20 @@ describe('SQLite store', () => {
     store.close()
   })
 
+  it('stores rechecks but leaves them out of statistics, raw or sealed', () => {
+    const store = sqliteSampleStore(openDatabase(join(tempDir(), 'wb.db'), silentLogger), TEST_SLO)
+    const T = Date.UTC(2026, 10, 20, 10)
+    const recheck = sample({ ts_ms: T + 2000, outcome: 'http.5xx', blame: 'provider', ttft_ms: null, flags: ['recheck'] })
+    store.insertMany([sample({ ts_ms: T + 1000 }), recheck])
+    expect(store.recent({ limit: 10 }).map((x) => x.flags)).toEqual([['recheck'], []])
+    expect(store.statRows(T, T + 3_600_000)).toHaveLength(1)
+    store.seal(T + 3_600_000 + 300_000, 300_000)
+    store.insertMany([{ ...recheck, id: crypto.randomUUID() }]) // late, into the sealed hour: still left out
+    const inputs = store.windowInputs(T, T + 3_600_000)
+    expect(inputs.rollups.map((r) => [r.n, r.n_provider_err])).toEqual([[1, 0]])
+    store.close()
+  })
+
   it('moves a corrupt database file aside and starts a new one', () => {
     const dir = tempDir()
     const path = join(dir, 'wb.db')
