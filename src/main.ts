@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { systemRng, type Rng } from './core/random.js'
 import { createApp } from './http/app.js'
+import { createMetrics } from './ops/metrics.js'
 import { weightsFastPath } from './http/weights-fast-path.js'
 import type { HealthReport } from './http/deps.js'
 import type { Logger } from './log.js'
@@ -145,6 +146,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     pruneTimer.unref()
     cleanups.push(() => clearInterval(pruneTimer))
 
+    const metrics = createMetrics({ catalog, weights, writerPending: () => writer.stats.pending, dbPath: dbPath === ':memory:' ? null : dbPath })
+    cleanups.push(() => metrics.close())
     const loopLag = startLoopLagMonitor(clock)
     cleanups.push(() => loopLag.stop())
     let lastSampleAt: number | null = null
@@ -153,6 +156,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       sink: (s) => {
         writer.add(s)
         weights.observe(s)
+        metrics.observe(s)
         // A provider failure: confirm soon rather than at the next scheduled round (never a recheck of a recheck).
         if (s.blame === 'provider' && !s.flags.includes('recheck') && config.weights.health.recheck_ms > 0) scheduler.recheck(s.offering, s.prompt_bucket, config.weights.health.recheck_ms)
         lastSampleAt = s.ts_ms
@@ -175,7 +179,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       writer: { written: writer.stats.written, pending: writer.stats.pending, dropped: writer.stats.dropped, failed_flushes: writer.stats.failedFlushes },
     })
     const endpoints = new Map(config.providers.map((p) => [p.id, { protocol: p.protocol, base_url: targets.find((t) => t.provider === p.id)?.baseUrl ?? p.base_url, ...(p.api_key_env ? { api_key_env: p.api_key_env } : {}) }]))
-    const app = createApp({ catalog, stats, weights, endpoints, health, recentSamples: (q) => store.recent(q) }, log)
+    const app = createApp({ catalog, stats, weights, endpoints, health, metrics, recentSamples: (q) => store.recent(q) }, log)
     const port = o.port ?? config.server.port
     const server = await listen(app.fetch, weightsFastPath(weights), config.server.host, port)
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))

@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health.js'
 import { leaderboardRoutes } from './routes/leaderboard.js'
 import { profileRoutes } from './routes/profile.js'
 import { samplesRoutes } from './routes/samples.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { weightsHistoryRoutes } from './routes/weights-history.js'
 import { weightsRoutes } from './routes/weights.js'
 
@@ -16,6 +17,7 @@ export function createApp(deps: ApiDeps, log: Logger): Hono {
   app.route('/', healthRoutes(deps))
   app.route('/', weightsRoutes(deps))
   app.route('/', weightsHistoryRoutes(deps))
+  app.route('/', metricsRoutes(deps))
   app.route('/', leaderboardRoutes(deps))
   app.route('/', samplesRoutes(deps))
   app.route('/', profileRoutes(deps))

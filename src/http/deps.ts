@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog.js'
 import type { ProbeSample } from '../core/types.js'
+import type { Metrics } from '../ops/metrics.js'
 import type { WeightsService } from '../routing/publisher.js'
 import type { Endpoint } from '../routing/render.js'
 import type { SampleQuery } from '../store/sample-store.js'
@@ -20,5 +21,6 @@ export interface ApiDeps {
   /** How gateways reach each provider, for the rendered formats. */
   endpoints: ReadonlyMap<string, Endpoint>
   health(): HealthReport
+  metrics: Metrics
   recentSamples(q: SampleQuery): ProbeSample[]
 }
