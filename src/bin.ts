@@ -19,7 +19,7 @@ process.on('unhandledRejection', (reason) => {
   process.exit(70)
 })
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, untilStopped }).then(
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, untilStopped, onReload: (fn) => void process.on('SIGHUP', fn) }).then(
   (code) => {
     process.exitCode = code
   },

@@ -10,6 +10,7 @@ import { ConfigError, WeighbridgeError, describeError } from './core/errors.js'
 import { systemRng } from './core/random.js'
 import type { ProbeSample } from './core/types.js'
 import { createLogger, type LogLevel, type Logger } from './log.js'
+import type { ReloadStatus } from './http/deps.js'
 import { startDaemon } from './main.js'
 import { buildPrompt, loadCorpus } from './probe/prompts.js'
 import { runProbe } from './probe/run-probe.js'
@@ -27,6 +28,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); long-running commands wait on it. */
   untilStopped: () => Promise<string>
+  /** Calls `fn` whenever the process is asked to reload its config (SIGHUP). */
+  onReload?: (fn: () => void) => void
 }
 
 const USAGE = `weighbridge — multi-vendor LLM API benchmark and routing-weight daemon
@@ -142,10 +145,51 @@ async function serveCommand(rest: readonly string[], io: CliIo): Promise<number>
   const log = logger(values['log-level'] as string | undefined, io)
   const port = intFlag(values.port as string | undefined, '--port', 0, 65535) ?? intFlag(io.env.PORT, 'PORT', 0, 65535)
   const file = (values.config as string | undefined) ?? DEMO_CONFIG
-  const config = loadConfigFile(file)
-  const daemon = await startDaemon({ config, log, env: io.env, ...(port !== undefined ? { port } : {}), ...(values.db ? { dbPath: values.db as string } : {}) })
+  let config = loadConfigFile(file)
+  let lastReload: ReloadStatus | null = null
+  const start = (c: Config, p: number | undefined) =>
+    startDaemon({ config: c, log, env: io.env, reloadStatus: () => lastReload, ...(p !== undefined ? { port: p } : {}), ...(values.db ? { dbPath: values.db as string } : {}) })
+  let daemon = await start(config, port)
   write(io.stdout, `weighbridge serving on ${daemon.url} (config ${file}); try ${daemon.url}/v1/weights`)
+
+  /**
+   * SIGHUP: read and validate the whole file first; if anything is wrong, say
+   * all of it and keep running the old config untouched. If it is valid, the
+   * daemon is rebuilt on it (same port and database; the persisted weights
+   * are served, marked stale, until fresh statistics exist); should the new
+   * one fail to start, the old config is started again.
+   */
+  let reloading: Promise<void> | null = null
+  const reload = async () => {
+    const at = new Date().toISOString()
+    let next: Config
+    try {
+      next = loadConfigFile(file)
+    } catch (err) {
+      const errors = err instanceof ConfigError ? err.issues.map((i) => `${i.path}: ${i.message}`) : [describeError(err)]
+      lastReload = { at, ok: false, file, errors }
+      log.error({ file, errors }, 'config reload rejected; the running config is unchanged')
+      return
+    }
+    const samePort = Number(new URL(daemon.url).port)
+    await daemon.stop()
+    try {
+      daemon = await start(next, samePort)
+      config = next
+      lastReload = { at, ok: true, file, errors: [] }
+      log.info({ file, url: daemon.url }, 'config reloaded')
+    } catch (err) {
+      lastReload = { at, ok: false, file, errors: [describeError(err)] }
+      log.error({ file, error: describeError(err) }, 'the new config failed to start; starting the previous one again')
+      daemon = await start(config, samePort)
+    }
+  }
+  io.onReload?.(() => {
+    reloading ??= reload().finally(() => (reloading = null))
+  })
+
   const signal = await io.untilStopped()
+  await reloading
   log.info({ signal }, 'shutting down: cancelling in-flight probes')
   await daemon.stop()
   log.info({ samples: daemon.writer.stats.written }, 'stopped cleanly')

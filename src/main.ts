@@ -11,7 +11,7 @@ import { systemRng, type Rng } from './core/random.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './ops/metrics.js'
 import { weightsFastPath } from './http/weights-fast-path.js'
-import type { HealthReport } from './http/deps.js'
+import type { HealthReport, ReloadStatus } from './http/deps.js'
 import type { Logger } from './log.js'
 import { startLoopLagMonitor } from './probe/loop-lag.js'
 import { loadCorpus } from './probe/prompts.js'
@@ -40,6 +40,8 @@ export interface DaemonOptions {
   rng?: Rng
   /** Start the cron schedules (tests drive rounds by hand). Default true. */
   schedules?: boolean
+  /** The last config reload, for /healthz (the CLI owns reloading). */
+  reloadStatus?: () => ReloadStatus | null
 }
 
 export interface Daemon {
@@ -177,6 +179,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       uptime_s: Math.round((clock.monoMs() - startedAt) / 1000),
       probes: { in_flight: scheduler.inFlight, completed: scheduler.completed, last_sample_at: lastSampleAt === null ? null : new Date(lastSampleAt).toISOString() },
       writer: { written: writer.stats.written, pending: writer.stats.pending, dropped: writer.stats.dropped, failed_flushes: writer.stats.failedFlushes },
+      last_reload: o.reloadStatus?.() ?? null,
     })
     const endpoints = new Map(config.providers.map((p) => [p.id, { protocol: p.protocol, base_url: targets.find((t) => t.provider === p.id)?.baseUrl ?? p.base_url, ...(p.api_key_env ? { api_key_env: p.api_key_env } : {}) }]))
     const app = createApp({ catalog, stats, weights, endpoints, health, metrics, recentSamples: (q) => store.recent(q) }, log)

@@ -6,11 +6,21 @@ import type { Endpoint } from '../routing/render.js'
 import type { SampleQuery } from '../store/sample-store.js'
 import type { StatsService } from '../stats/stats-service.js'
 
+/** The last config reload (SIGHUP): what was applied, or every reason it was not. */
+export interface ReloadStatus {
+  at: string
+  ok: boolean
+  file: string
+  errors: string[]
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded'
   uptime_s: number
   probes: { in_flight: number; completed: number; last_sample_at: string | null }
   writer: { written: number; pending: number; dropped: number; failed_flushes: number }
+  /** Null until a reload has been asked for. */
+  last_reload: ReloadStatus | null
 }
 
 /** What the HTTP layer may touch. No database handle: reads come from snapshots (samples excepted). */

@@ -200,5 +200,61 @@ simulator:
     if (first!.status === 'stale') expect(first!.models.m!.providers.map((p) => p.weight)).toEqual(before!.models.m!.providers.map((p) => p.weight))
     else expect(['ok', 'degraded']).toContain(first!.status)
   })
+
+  it('SIGHUP with a broken config keeps the old one serving and reports every error; a valid one is applied', async () => {
+    const dir = tempDir()
+    const configPath = join(dir, 'reload.yaml')
+    const good = (extraModel: string) => `
+server: { host: 127.0.0.1, port: 1 }
+schedules: []
+models: [{ id: m }${extraModel}]
+providers: [{ id: quick, protocol: openai-chat, base_url: "sim://quick" }]
+offerings: [{ provider: quick, model: m, upstream_model: q, price: { input_per_mtok: 1, output_per_mtok: 1 } }]
+simulator: { vendors: [{ id: quick, protocol: openai-chat, auth: none, models: { q: {} } }] }
+`
+    writeFileSync(configPath, good(''))
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', join(dir, 'r.db'), '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const until = async (what: () => Promise<boolean> | boolean) => {
+      const t0 = Date.now()
+      while (!(await what()) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50))
+    }
+    const health = async () => (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { last_reload: { ok: boolean; errors: string[] } | null }
+    const models = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { models: { id: string }[] }).models.map((m) => m.id)
+    try {
+      await until(() => out.includes('serving on'))
+      expect(await models()).toEqual(['m'])
+      // Three mistakes at once: all three are reported, nothing is applied.
+      writeFileSync(configPath, good('').replace('protocol: openai-chat, base_url', 'protocol: grpc, base_url').replace('output_per_mtok: 1 }', 'output_per_mtok: -1 }').replace('schedules: []', 'schedules: []\nsurprise: true'))
+      child.kill('SIGHUP')
+      await until(async () => (await health()).last_reload !== null)
+      const failed = (await health()).last_reload!
+      expect(failed.ok).toBe(false)
+      expect(failed.errors.join('\n')).toMatch(/providers\[0\]\.protocol/)
+      expect(failed.errors.join('\n')).toMatch(/offerings\[0\]\.price\.output_per_mtok/)
+      expect(failed.errors.join('\n')).toMatch(/surprise/)
+      expect(await models()).toEqual(['m']) // the old config keeps serving
+      // A valid change is applied: a second model appears.
+      writeFileSync(configPath, good(', { id: m2 }'))
+      child.kill('SIGHUP')
+      await until(async () => {
+        try {
+          return (await health()).last_reload?.ok === true
+        } catch {
+          return false // the swap closes and reopens the listener
+        }
+      })
+      expect(await models()).toEqual(['m', 'm2'])
+      expect(out).toMatch(/config reload rejected; the running config is unchanged/)
+      expect(out).toMatch(/config reloaded/)
+    } finally {
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    }
+  })
 })
 
