@@ -147,30 +147,27 @@ async function serveCommand(rest: readonly string[], io: CliIo): Promise<number>
   const file = (values.config as string | undefined) ?? DEMO_CONFIG
   let config = loadConfigFile(file)
   let lastReload: ReloadStatus | null = null
-  const start = (c: Config, p: number | undefined) =>
-    startDaemon({ config: c, log, env: io.env, reloadStatus: () => lastReload, ...(p !== undefined ? { port: p } : {}), ...(values.db ? { dbPath: values.db as string } : {}) })
-  let daemon = await start(config, port)
-  write(io.stdout, `weighbridge serving on ${daemon.url} (config ${file}); try ${daemon.url}/v1/weights`)
-
-  /**
-   * SIGHUP: read and validate the whole file first; if anything is wrong, say
-   * all of it and keep running the old config untouched. If it is valid, the
-   * daemon is rebuilt on it (same port and database; the persisted weights
-   * are served, marked stale, until fresh statistics exist); should the new
-   * one fail to start, the old config is started again.
-   */
   let reloading: Promise<void> | null = null
-  const reload = async () => {
-    const at = new Date().toISOString()
-    let next: Config
+
+  /** Read and validate the whole file; on any problem, record all of them and change nothing. */
+  const prepare = (): Config | null => {
     try {
-      next = loadConfigFile(file)
+      return loadConfigFile(file)
     } catch (err) {
       const errors = err instanceof ConfigError ? err.issues.map((i) => `${i.path}: ${i.message}`) : [describeError(err)]
-      lastReload = { at, ok: false, file, errors }
+      lastReload = { at: new Date().toISOString(), ok: false, file, errors }
       log.error({ file, errors }, 'config reload rejected; the running config is unchanged')
-      return
+      return null
     }
+  }
+  /**
+   * Apply a valid config: the daemon is rebuilt on it (same port and
+   * database; the persisted weights are served, marked stale, until fresh
+   * statistics exist); should the new one fail to start, the old config is
+   * started again.
+   */
+  const apply = async (next: Config) => {
+    const at = new Date().toISOString()
     const samePort = Number(new URL(daemon.url).port)
     await daemon.stop()
     try {
@@ -184,8 +181,27 @@ async function serveCommand(rest: readonly string[], io: CliIo): Promise<number>
       daemon = await start(config, samePort)
     }
   }
+  const reloadNow = (next: Config) => {
+    reloading ??= apply(next).finally(() => (reloading = null))
+  }
+  const start = (c: Config, p: number | undefined) =>
+    startDaemon({
+      config: c, log, env: io.env, reloadStatus: () => lastReload,
+      // POST /v1/admin/reload: validate now and answer; apply once the response has gone out.
+      reload: async () => {
+        const next = prepare()
+        if (!next) return { accepted: false, errors: lastReload!.errors }
+        setImmediate(() => reloadNow(next))
+        return { accepted: true }
+      },
+      ...(p !== undefined ? { port: p } : {}), ...(values.db ? { dbPath: values.db as string } : {}),
+    })
+  let daemon = await start(config, port)
+  write(io.stdout, `weighbridge serving on ${daemon.url} (config ${file}); try ${daemon.url}/v1/weights`)
+  // SIGHUP: the same, without an HTTP caller.
   io.onReload?.(() => {
-    reloading ??= reload().finally(() => (reloading = null))
+    const next = prepare()
+    if (next) reloadNow(next)
   })
 
   const signal = await io.untilStopped()

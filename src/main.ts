@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { getRequestListener } from '@hono/node-server'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -11,7 +12,8 @@ import { systemRng, type Rng } from './core/random.js'
 import { createApp } from './http/app.js'
 import { createMetrics } from './ops/metrics.js'
 import { weightsFastPath } from './http/weights-fast-path.js'
-import type { HealthReport, ReloadStatus } from './http/deps.js'
+import { loadToken } from './http/auth.js'
+import type { AdminReloadResult, AuditEntry, HealthReport, ReloadStatus } from './http/deps.js'
 import type { Logger } from './log.js'
 import { startLoopLagMonitor } from './probe/loop-lag.js'
 import { loadCorpus } from './probe/prompts.js'
@@ -42,6 +44,8 @@ export interface DaemonOptions {
   schedules?: boolean
   /** The last config reload, for /healthz (the CLI owns reloading). */
   reloadStatus?: () => ReloadStatus | null
+  /** `POST /v1/admin/reload` (the CLI provides it for `serve --config`). */
+  reload?: () => Promise<AdminReloadResult>
 }
 
 export interface Daemon {
@@ -182,9 +186,21 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       last_reload: o.reloadStatus?.() ?? null,
     })
     const endpoints = new Map(config.providers.map((p) => [p.id, { protocol: p.protocol, base_url: targets.find((t) => t.provider === p.id)?.baseUrl ?? p.base_url, ...(p.api_key_env ? { api_key_env: p.api_key_env } : {}) }]))
-    const app = createApp({ catalog, stats, weights, endpoints, health, metrics, recentSamples: (q) => store.recent(q) }, log)
+    const env = o.env ?? process.env
+    const tokens = {
+      admin: loadToken({ env: config.server.admin_token_env, file: config.server.admin_token_file }, env, 'admin_token'),
+      read: loadToken({ env: config.server.read_token_env, file: config.server.read_token_file }, env, 'read_token'),
+    }
+    // Admin actions go to an append-only JSON-lines file beside the database, and to the log.
+    const auditPath = dbPath === ':memory:' ? null : join(dirname(dbPath), 'audit.log')
+    const audit = (e: AuditEntry) => {
+      const line = { at: new Date(clock.wallMs()).toISOString(), ...e }
+      log.info({ audit: line }, `admin ${e.action}: ${e.result}`)
+      if (auditPath) appendFileSync(auditPath, `${JSON.stringify(line)}\n`)
+    }
+    const app = createApp({ catalog, stats, weights, endpoints, health, metrics, tokens, admin: o.reload ? { reload: o.reload } : {}, audit, recentSamples: (q) => store.recent(q) }, log)
     const port = o.port ?? config.server.port
-    const server = await listen(app.fetch, weightsFastPath(weights), config.server.host, port)
+    const server = await listen(app.fetch, weightsFastPath(weights, tokens.read), config.server.host, port)
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
     const addr = server.address() as AddressInfo
     const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`

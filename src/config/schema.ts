@@ -159,6 +159,12 @@ export const configSchema = z
       .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.int().min(0).max(65535).default(8787),
+        /** The admin token (admin routes: reload): this environment variable, or the file below. Unset = admin API off. */
+        admin_token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, not a token').default('WEIGHBRIDGE_ADMIN_TOKEN'),
+        admin_token_file: z.string().min(1).optional(),
+        /** Optional token for the read API (weights, leaderboard, samples, metrics); unset = open. /healthz stays open. */
+        read_token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, not a token').optional(),
+        read_token_file: z.string().min(1).optional(),
       })
       .prefault({}),
     storage: z

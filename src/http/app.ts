@@ -3,6 +3,8 @@ import { WeighbridgeError } from '../core/errors.js'
 import type { Logger } from '../log.js'
 import type { ApiDeps } from './deps.js'
 import { apiError } from './errors.js'
+import { requireBearer } from './auth.js'
+import { adminRoutes } from './routes/admin.js'
 import { healthRoutes } from './routes/health.js'
 import { leaderboardRoutes } from './routes/leaderboard.js'
 import { profileRoutes } from './routes/profile.js'
@@ -14,7 +16,16 @@ import { weightsRoutes } from './routes/weights.js'
 /** The HTTP API as a Hono app, without listening: tests call `app.request()`, main.ts serves it. */
 export function createApp(deps: ApiDeps, log: Logger): Hono {
   const app = new Hono()
+  // Admin routes need the admin token, and are off without one; the read API needs the read token if one is set.
+  app.use('/v1/admin/*', async (c, next) => {
+    if (deps.tokens.admin === null) return apiError(c, 403, 'ADMIN_DISABLED', 'the admin API is off: set the variable named by server.admin_token_env (default WEIGHBRIDGE_ADMIN_TOKEN) or server.admin_token_file')
+    return requireBearer(deps.tokens.admin, 'the admin API')(c, next)
+  })
+  const readGuard = requireBearer(deps.tokens.read, 'the read API')
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/admin/') ? next() : readGuard(c, next)))
+  app.use('/metrics', readGuard)
   app.route('/', healthRoutes(deps))
+  app.route('/', adminRoutes(deps))
   app.route('/', weightsRoutes(deps))
   app.route('/', weightsHistoryRoutes(deps))
   app.route('/', metricsRoutes(deps))

@@ -23,6 +23,17 @@ export interface HealthReport {
   last_reload: ReloadStatus | null
 }
 
+/** What an admin reload answers: rejected with every error, or accepted (applied right after the response). */
+export type AdminReloadResult = { accepted: true } | { accepted: false; errors: string[] }
+
+/** One admin action, for the audit log (never a secret). */
+export interface AuditEntry {
+  action: string
+  remote: string | null
+  result: string
+  details?: Record<string, unknown>
+}
+
 /** What the HTTP layer may touch. No database handle: reads come from snapshots (samples excepted). */
 export interface ApiDeps {
   catalog: Catalog
@@ -32,5 +43,10 @@ export interface ApiDeps {
   endpoints: ReadonlyMap<string, Endpoint>
   health(): HealthReport
   metrics: Metrics
+  /** Bearer tokens: admin routes (null = admin API off), read API (null = open). */
+  tokens: { admin: string | null; read: string | null }
+  /** Admin actions; absent when the daemon was not started by `weighbridge serve` with a config file. */
+  admin: { reload?: () => Promise<AdminReloadResult> }
+  audit(entry: AuditEntry): void
   recentSamples(q: SampleQuery): ProbeSample[]
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { WeightsService } from '../routing/publisher.js'
+import { bearerMatches } from './auth.js'
 
 /**
  * `GET /v1/weights` in its common shapes (JSON, optional `model`, `profile`,
@@ -10,11 +11,12 @@ import type { WeightsService } from '../routing/publisher.js'
  * parameter, an unknown model, no table yet) returns false and goes to the
  * Hono route, which owns the error messages; so does every other path.
  */
-export function weightsFastPath(weights: WeightsService) {
+export function weightsFastPath(weights: WeightsService, readToken: string | null) {
   const known = new Set(['model', 'profile', 'bucket'])
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? ''
     if (req.method !== 'GET' || !url.startsWith('/v1/weights') || (url.length > 11 && url[11] !== '?')) return false
+    if (readToken !== null && !bearerMatches(readToken, req.headers.authorization)) return false // Hono answers the 401
     let profile: string | undefined
     let model: string | undefined
     let bucket: string | undefined

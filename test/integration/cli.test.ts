@@ -201,7 +201,7 @@ simulator:
     else expect(['ok', 'degraded']).toContain(first!.status)
   })
 
-  it('SIGHUP with a broken config keeps the old one serving and reports every error; a valid one is applied', async () => {
+  it('SIGHUP or POST /v1/admin/reload with a broken config keeps the old one serving and reports every error; a valid one is applied', async () => {
     const dir = tempDir()
     const configPath = join(dir, 'reload.yaml')
     const good = (extraModel: string) => `
@@ -214,7 +214,7 @@ simulator: { vendors: [{ id: quick, protocol: openai-chat, auth: none, models: {
 `
     writeFileSync(configPath, good(''))
     const port = 20000 + Math.floor(Math.random() * 20000)
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', join(dir, 'r.db'), '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', join(dir, 'r.db'), '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port), WEIGHBRIDGE_ADMIN_TOKEN: 'admin-token-for-test' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
@@ -251,6 +251,23 @@ simulator: { vendors: [{ id: quick, protocol: openai-chat, auth: none, models: {
       expect(await models()).toEqual(['m', 'm2'])
       expect(out).toMatch(/config reload rejected; the running config is unchanged/)
       expect(out).toMatch(/config reloaded/)
+      // The same over HTTP, with the admin token: 422 listing the problems, then 202 and applied.
+      const post = () => fetch(`http://127.0.0.1:${port}/v1/admin/reload`, { method: 'POST', headers: { authorization: 'Bearer admin-token-for-test' } })
+      writeFileSync(configPath, good(', { id: m2 }').replace('upstream_model: q,', 'upstream_model: 7,'))
+      const bad = await post()
+      expect(bad.status).toBe(422)
+      expect(((await bad.json()) as { error: { details: string[] } }).error.details.join('\n')).toMatch(/offerings\[0\]\.upstream_model/)
+      expect(await models()).toEqual(['m', 'm2'])
+      writeFileSync(configPath, good(', { id: m2 }, { id: m3 }'))
+      expect((await post()).status).toBe(202)
+      await until(async () => {
+        try {
+          return (await models()).includes('m3')
+        } catch {
+          return false
+        }
+      })
+      expect(await models()).toEqual(['m', 'm2', 'm3'])
     } finally {
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
