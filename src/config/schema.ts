@@ -56,6 +56,8 @@ export const providerSchema = z.strictObject({
   region: z.string().min(1).default('default'),
   max_concurrency: z.int().min(1).max(10_000).default(4),
   timeouts: timeoutsSchema.prefault({}),
+  /** Allow a plain http:// base URL off loopback (a vendor inside your network). Keys travel unencrypted. */
+  allow_http: z.boolean().default(false),
 })
 
 export const modelSchema = z.strictObject({
@@ -255,6 +257,16 @@ function checkReferences(cfg: Loose, ctx: Ctx): void {
   })
   providers.forEach((p, i) => {
     const url = str(p.base_url)
+    if (url?.startsWith('http://') && p.allow_http !== true) {
+      let host = ''
+      try {
+        host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+      } catch {
+        return // reported by the URL check
+      }
+      if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)))
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'base_url'], message: `plain http to ${host} would send the API key unencrypted; use https://, or set allow_http: true on this provider (loopback is always allowed)` })
+    }
     if (!url?.startsWith('sim://')) return
     const vendor = vendorById.get(url.slice('sim://'.length))
     if (!vendor)

@@ -90,6 +90,15 @@ simulator: { vendors: [{ id: v, protocol: openai-chat, models: { x: {} } }] }
     expect(found[0]!.message).toMatch(/at least stats.min_n \(20\)/)
   })
 
+  it('refuses plain http off loopback (the key would travel unencrypted) unless allow_http is set', () => {
+    const http = (url: string, extra = '') => MINIMAL.replace('base_url: "https://a.example/v1"', `base_url: "${url}"${extra}`)
+    const found = issues(http('http://vendor.internal:8000/v1'))
+    expect(found.map((i) => i.path)).toEqual(['providers[0].base_url'])
+    expect(found[0]!.message).toMatch(/plain http to vendor.internal would send the API key unencrypted; use https:\/\/, or set allow_http: true/)
+    expect(issues(http('http://vendor.internal:8000/v1', ', allow_http: true'))).toEqual([])
+    for (const loopback of ['http://127.0.0.1:9/v1', 'http://localhost:9/v1', 'http://[::1]:9/v1']) expect(issues(http(loopback)), loopback).toEqual([])
+  })
+
   it('validates simulated vendor overrides per model, with their path', () => {
     const text = `${MINIMAL}simulator: { vendors: [{ id: v, protocol: openai-chat, behaviour: { ttft_ms: { p50: 500, p90: 600 } }, models: { x: { ttft_ms: { p90: 100 } } } }] }\n`
     const found = issues(text)
