@@ -1,9 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { Hono } from 'hono'
 import { WeighbridgeError } from '../core/errors.js'
 import type { Logger } from '../log.js'
 import type { ApiDeps } from './deps.js'
 import { apiError } from './errors.js'
 import { requireBearer } from './auth.js'
+import { openApiDocument } from './contract.js'
 import { adminRoutes } from './routes/admin.js'
 import { healthRoutes } from './routes/health.js'
 import { leaderboardRoutes } from './routes/leaderboard.js'
@@ -12,6 +14,9 @@ import { samplesRoutes } from './routes/samples.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { weightsHistoryRoutes } from './routes/weights-history.js'
 import { weightsRoutes } from './routes/weights.js'
+
+// src/http and dist/http sit two levels down; the benchmarks' build/src/http three.
+const PACKAGE_VERSION = (JSON.parse(readFileSync(['../../package.json', '../../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u))!, 'utf8')) as { version: string }).version
 
 /** The HTTP API as a Hono app, without listening: tests call `app.request()`, main.ts serves it. */
 export function createApp(deps: ApiDeps, log: Logger): Hono {
@@ -32,6 +37,8 @@ export function createApp(deps: ApiDeps, log: Logger): Hono {
   app.route('/', leaderboardRoutes(deps))
   app.route('/', samplesRoutes(deps))
   app.route('/', profileRoutes(deps))
+  const openapi = JSON.stringify(openApiDocument(PACKAGE_VERSION))
+  app.get('/openapi.json', (c) => c.body(openapi, 200, { 'content-type': 'application/json; charset=utf-8' }))
   app.get('/v1/models', (c) =>
     c.json({ models: deps.catalog.models.map((m) => ({ id: m.id, display_name: m.display_name, reasoning: m.reasoning, offerings: m.offerings })) }),
   )
