@@ -5,7 +5,7 @@ import type { Logger } from '../log.js'
 import type { ApiDeps } from './deps.js'
 import { apiError } from './errors.js'
 import { requireBearer } from './auth.js'
-import { openApiDocument } from './contract.js'
+import { openApiDocument, ROUTES } from './contract.js'
 import { adminRoutes } from './routes/admin.js'
 import { healthRoutes } from './routes/health.js'
 import { leaderboardRoutes } from './routes/leaderboard.js'
@@ -29,6 +29,17 @@ export function createApp(deps: ApiDeps, log: Logger): Hono {
   const readGuard = requireBearer(deps.tokens.read, 'the read API')
   app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/admin/') ? next() : readGuard(c, next)))
   app.use('/metrics', readGuard)
+  // Query parameters are those the contract declares for the route (src/http/contract.ts): anything else
+  // is refused by name, so a typo (?modle=) is an error rather than silently ignored. Values are checked by the routes.
+  for (const r of ROUTES) {
+    const known = new Set((r.query ?? []).map((q) => q.name))
+    app.on(r.method.toUpperCase(), r.path, async (c, next) => {
+      const unknown = Object.keys(c.req.queries()).filter((k) => !known.has(k))
+      if (unknown.length > 0)
+        return apiError(c, 400, 'UNKNOWN_PARAMETER', `unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} for ${r.path}; ${known.size ? `accepted: ${[...known].join(', ')}` : 'it takes none'}`)
+      return next()
+    })
+  }
   app.route('/', healthRoutes(deps))
   app.route('/', adminRoutes(deps))
   app.route('/', weightsRoutes(deps))

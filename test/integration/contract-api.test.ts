@@ -61,4 +61,12 @@ describe('API contract', () => {
       expect(ErrorBody.safeParse(await res.json()).error?.issues ?? [], path).toEqual([])
     }
   })
+
+  it('query parameters the contract does not declare are refused by name', async () => {
+    const res = await fetch(`${daemon.url}/v1/weights?modle=chat-model`)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: unknown }).error).toEqual({ code: 'UNKNOWN_PARAMETER', message: 'unknown query parameter "modle" for /v1/weights; accepted: model, profile, bucket, format' })
+    expect((await fetch(`${daemon.url}/healthz?verbose=1`)).status).toBe(400)
+  })
 })
+
