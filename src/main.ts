@@ -9,7 +9,7 @@ import { buildCatalog, type Catalog } from './catalog.js'
 import type { Config } from './config/schema.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { systemRng, type Rng } from './core/random.js'
-import { createApp } from './http/app.js'
+import { createAdminApp, createApp } from './http/app.js'
 import { createMetrics } from './ops/metrics.js'
 import { weightsFastPath } from './http/weights-fast-path.js'
 import { loadToken } from './http/auth.js'
@@ -26,7 +26,7 @@ import { createScheduler, type Scheduler } from './schedule/scheduler.js'
 import { startSimFleet } from './sim/server.js'
 import { createStatsService, inProcessSource, workerSource, type StatsService } from './stats/stats-service.js'
 import { openDatabase } from './store/db.js'
-import { sqliteSampleStore, type SampleStore } from './store/sample-store.js'
+import { sqliteSampleStore, type SampleQuery, type SampleStore } from './store/sample-store.js'
 import { createSampleWriter, type SampleWriter } from './store/sample-writer.js'
 import { providerDispatcher, resolveTargets } from './targets.js'
 
@@ -50,6 +50,8 @@ export interface DaemonOptions {
 
 export interface Daemon {
   url: string
+  /** The admin listener's URL when `server.admin_port` is set; else null (admin routes are on `url`). */
+  adminUrl: string | null
   catalog: Catalog
   targets: readonly ProbeTarget[]
   store: SampleStore
@@ -198,7 +200,15 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       log.info({ audit: line }, `admin ${e.action}: ${e.result}`)
       if (auditPath) appendFileSync(auditPath, `${JSON.stringify(line)}\n`)
     }
-    const app = createApp({ catalog, stats, weights, endpoints, health, metrics, tokens, admin: o.reload ? { reload: o.reload } : {}, audit, recentSamples: (q) => store.recent(q) }, log)
+    const apiDeps = { catalog, stats, weights, endpoints, health, metrics, tokens, admin: o.reload ? { reload: o.reload } : {}, audit, recentSamples: (q: SampleQuery) => store.recent(q) }
+    const separateAdmin = config.server.admin_port !== undefined
+    const app = createApp(apiDeps, log, { admin: separateAdmin ? 'elsewhere' : 'here' })
+    let adminUrl: string | null = null
+    if (separateAdmin) {
+      const adminServer = await listen(createAdminApp(apiDeps, log).fetch, () => false, '127.0.0.1', config.server.admin_port!)
+      cleanups.push(() => new Promise<void>((resolve) => adminServer.close(() => resolve())))
+      adminUrl = `http://127.0.0.1:${(adminServer.address() as AddressInfo).port}`
+    }
     const port = o.port ?? config.server.port
     const server = await listen(app.fetch, weightsFastPath(weights, tokens.read), config.server.host, port)
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
@@ -209,7 +219,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
 
     let stopping: Promise<void> | undefined
     return {
-      url, catalog, targets, store, writer, stats, weights, scheduler, simUrls,
+      url, adminUrl, catalog, targets, store, writer, stats, weights, scheduler, simUrls,
       stop: () => (stopping ??= cleanup()),
     }
   } catch (err) {

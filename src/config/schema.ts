@@ -164,6 +164,8 @@ export const configSchema = z
         /** The admin token (admin routes: reload): this environment variable, or the file below. Unset = admin API off. */
         admin_token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, not a token').default('WEIGHBRIDGE_ADMIN_TOKEN'),
         admin_token_file: z.string().min(1).optional(),
+        /** Serve the admin routes only on this port of 127.0.0.1 (0 = any free port), not on the main one. */
+        admin_port: z.int().min(0).max(65535).optional(),
         /** Optional token for the read API (weights, leaderboard, samples, metrics); unset = open. /healthz stays open. */
         read_token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable NAME, not a token').optional(),
         read_token_file: z.string().min(1).optional(),

@@ -49,4 +49,20 @@ describe('tokens', () => {
     expect((await fetch(`${daemon.url}/v1/weights`, { headers: { authorization: `Bearer ${READ}` } })).status).toBe(200)
     expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200)
   })
+
+  it('with server.admin_port, admin routes live only on their own loopback listener', async () => {
+    const config = threeVendorConfig()
+    config.server.admin_port = 0
+    daemon = await startDaemon({ config, log: silentLogger, dbPath: join(tempDir(), 'wb.db'), schedules: false, env: { WEIGHBRIDGE_ADMIN_TOKEN: ADMIN } })
+    expect(daemon.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect((await fetch(`${daemon.url}/v1/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404)
+    expect((await fetch(`${daemon.adminUrl}/v1/admin/reload`, { method: 'POST' })).status).toBe(401)
+    expect((await fetch(`${daemon.adminUrl}/v1/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(501)
+    expect((await fetch(`${daemon.adminUrl}/v1/weights`)).status).toBe(404) // nothing else there
+    // Bodies are capped while they are read: a chunked upload over 64 KiB is refused with 413.
+    const big = new ReadableStream({ start(ctl) { for (let i = 0; i < 80; i++) ctl.enqueue(new Uint8Array(1024)); ctl.close() } })
+    const res = await fetch(`${daemon.adminUrl}/v1/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: big, duplex: 'half' } as RequestInit)
+    expect(res.status).toBe(413)
+  })
 })
+
