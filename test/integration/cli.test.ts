@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { runCli, DEMO_CONFIG } from '../../src/cli.js'
-import { tempDir } from '../helpers/tmp.js'
+import { freePort, tempDir } from '../helpers/tmp.js'
 
 const FIVE = new URL('../fixtures/config/five-mistakes.yaml', import.meta.url).pathname
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -99,7 +99,7 @@ providers: [{ id: slow, protocol: openai-chat, base_url: "sim://slow" }]
 offerings: [{ provider: slow, model: m, upstream_model: slow-m, price: { input_per_mtok: 1, output_per_mtok: 1 } }]
 simulator: { vendors: [{ id: slow, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 20, p90: 20 }, decode_tps: { p50: 5, cv: 0 }, output_tokens: { p50: 1000 } }, models: { slow-m: {} } }] }
 `)
-    const port = 20000 + Math.floor(Math.random() * 20000)
+    const port = await freePort()
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', dbPath, '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
@@ -148,8 +148,8 @@ simulator:
     - { id: quick, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 20, p90: 25 }, decode_tps: { p50: 400, cv: 0 }, output_tokens: { p50: 8 } }, models: { q: {} } }
     - { id: slower, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 200, p90: 250 }, decode_tps: { p50: 100, cv: 0 }, output_tokens: { p50: 8 } }, models: { s: {} } }
 `)
-    const start = () => {
-      const port = 20000 + Math.floor(Math.random() * 20000)
+    const start = async () => {
+      const port = await freePort()
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', dbPath, '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
       const out = { text: '' }
       child.stdout.on('data', (d: Buffer) => (out.text += d.toString()))
@@ -166,7 +166,7 @@ simulator:
         return null
       }
     }
-    const a = start()
+    const a = await start()
     let before: Doc | null = null
     const t0 = Date.now()
     while (Date.now() - t0 < 25_000) {
@@ -183,7 +183,7 @@ simulator:
     a.child.kill('SIGKILL')
     await a.exited
 
-    const b = start()
+    const b = await start()
     const t1 = Date.now()
     let first: Doc | null = null
     while (!first && Date.now() - t1 < 5_000) {
@@ -213,7 +213,7 @@ offerings: [{ provider: quick, model: m, upstream_model: q, price: { input_per_m
 simulator: { vendors: [{ id: quick, protocol: openai-chat, auth: none, models: { q: {} } }] }
 `
     writeFileSync(configPath, good(''))
-    const port = 20000 + Math.floor(Math.random() * 20000)
+    const port = await freePort()
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'serve', '--config', configPath, '--db', join(dir, 'r.db'), '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, PORT: String(port), WEIGHBRIDGE_ADMIN_TOKEN: 'admin-token-for-test' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
