@@ -42,7 +42,7 @@ describe('measuring a stream against scripted truth', () => {
       expect(s.tpot_ms).toBeGreaterThanOrEqual(9.4)
       expect(s.tpot_ms).toBeLessThan(20) // 10 ms scripted; generous for a loaded CI machine
       expect(s.output_tps).toBeGreaterThan(50)
-      expect(s.output_tps).toBeLessThanOrEqual(101)
+      expect(s.output_tps).toBeLessThanOrEqual(110) // 100 scripted; a late first token (busy loop) shortens the measured decode a little
       expect(s.e2e_tps!).toBeLessThan(s.output_tps!) // e2e_tps includes TTFT
       expect(s.e2e_ms!).toBeGreaterThanOrEqual(s.ttft_ms! + s.decode_ms!)
       expect(s.gap_max_ms!).toBeGreaterThanOrEqual(s.gap_p50_ms!)
