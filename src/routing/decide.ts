@@ -99,7 +99,7 @@ export function decideModel(d: DecideInput): ModelWeights {
   }
 
   // Panic: most offerings of the model look down at once.
-  const judged = inputs.filter((x, i) => x.n > 0 || verdicts[i]!.state !== 'healthy')
+  const judged = inputs.filter((x, i) => x.n > 0 || x.availability !== null || verdicts[i]!.state !== 'healthy')
   const down = inputs.filter((x, i) => verdicts[i]!.state === 'ejected' || (verdicts[i]!.state === 'probation' && verdicts[i]!.multiplier <= 0.5) || (x.availability !== null && x.availability < 0.5))
   if (judged.length > 0 && (down.length * 2 > judged.length || down.length === n)) {
     const reason = `${down.length} of ${judged.length} measured offerings look down at once; assuming the fault may be ours (network, key)`

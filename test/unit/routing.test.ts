@@ -147,6 +147,11 @@ describe('published weights: rules that are never broken (property)', () => {
     return table
   }
 
+  it('a lone offering measured at 0% availability is panic, whatever its n says (found by the property test)', () => {
+    const input = { ...randomInput(seededRng(5), 0), n_ok: 0, n: 0, availability: 0 }
+    expect(check({ inputs: [input], scored: strategies.balanced!.score([input], { minN: 1 }), verdicts: [HEALTHY], params: PARAMS }).status).toBe('panic')
+  })
+
   it('random health states, histories and profiles: valid, within the step cap, panic when most look down', () => {
     fc.assert(
       fc.property(scenario, (sc) => {
