@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './core/clock.js'
 import { systemRng, type Rng } from './core/random.js'
 import { createAdminApp, createApp } from './http/app.js'
 import { createMetrics } from './ops/metrics.js'
+import { HOUR_MS } from './stats/hour-figures.js'
 import { weightsFastPath } from './http/weights-fast-path.js'
 import { loadToken } from './http/auth.js'
 import type { AdminReloadResult, AuditEntry, HealthReport, ReloadStatus } from './http/deps.js'
@@ -64,7 +65,6 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
-const HOUR_MS = 3_600_000
 /** How often the writer checks for an hour to seal. */
 const SEAL_CHECK_MS = 30_000
 

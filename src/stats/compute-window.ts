@@ -1,9 +1,7 @@
 import type { WindowInputs } from '../store/rollups.js'
 import type { RollupRow, SloTargets, StatRow } from './aggregate.js'
-import { figuresFromRaw, HOUR_MS, type HourFigures } from './hour-figures.js'
+import { DAY_MS, figuresFromRaw, HOUR_MS, type HourFigures } from './hour-figures.js'
 import { hourOfDayProfile, type HourOfDayPoint } from './hour-of-day.js'
-
-const DAY_MS = 86_400_000
 import { summarizeWindow, type WindowStats } from './window-stats.js'
 import { WINDOWS, type WindowName } from './windows.js'
 

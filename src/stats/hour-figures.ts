@@ -2,6 +2,7 @@ import { isAttempt, type SloTargets, type StatRow } from './aggregate.js'
 import { newHistogram, percentile, record, releaseHistogram } from './histogram.js'
 
 export const HOUR_MS = 3_600_000
+export const DAY_MS = 86_400_000
 const BUCKET_MS = 300_000
 
 /**

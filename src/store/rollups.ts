@@ -1,9 +1,8 @@
 import { Aggregate, type RollupRow, type SloTargets, type StatRow } from '../stats/aggregate.js'
-import { HourAccumulator, type HourFigures } from '../stats/hour-figures.js'
+import { DAY_MS, HourAccumulator, HOUR_MS, type HourFigures } from '../stats/hour-figures.js'
 import type { Db } from './db.js'
 
-export const HOUR_MS = 3_600_000
-export const DAY_MS = 86_400_000
+export { DAY_MS, HOUR_MS } from '../stats/hour-figures.js'
 const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit
 const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit
 

@@ -1,5 +1,9 @@
 import { parseConfig } from '../../src/config/load.js'
+import { join } from 'node:path'
 import type { Config } from '../../src/config/schema.js'
+import { silentLogger } from '../../src/log.js'
+import { startDaemon, type Daemon } from '../../src/main.js'
+import { tempDir } from './tmp.js'
 
 /**
  * Three simulated vendors with clearly different, tight scripts, serving two
@@ -36,4 +40,18 @@ simulator:
     - { id: middle, protocol: anthropic-messages, auth: none, behaviour: { ttft_ms: { p50: 90, p90: 100 }, decode_tps: { p50: 150, cv: 0.02 }, ${exact} }, models: { m-chat: {}, m-think: { reasoning_tokens: { p50: 4 } } } }
     - { id: crawl, protocol: openai-chat, auth: none, behaviour: { ttft_ms: { p50: 200, p90: 220 }, decode_tps: { p50: ${over.crawlTps ?? 50}, cv: 0.02 }, ${exact} }, models: { c-chat: {}, c-think: { reasoning_tokens: { p50: 4 } } } }
 ${over.extraYaml ?? ''}`)
+}
+
+/**
+ * The three-vendor daemon with `rounds` probe rounds run by hand, written,
+ * summarised and weighed: ready for tests that read what it publishes.
+ */
+export async function primedDaemon(o: { rounds?: number; env?: NodeJS.ProcessEnv; config?: Config } = {}): Promise<Daemon> {
+  const config = o.config ?? threeVendorConfig()
+  const daemon = await startDaemon({ config, log: silentLogger, dbPath: join(tempDir(), 'wb.db'), schedules: false, ...(o.env ? { env: o.env } : {}) })
+  for (let i = 0; i < (o.rounds ?? 6); i++) await daemon.scheduler.runRound(config.schedules[0]!)
+  daemon.writer.flush()
+  await daemon.stats.refresh()
+  daemon.weights.recompute()
+  return daemon
 }

@@ -1,21 +1,13 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { ErrorBody, ROUTES } from '../../src/http/contract.js'
-import { silentLogger } from '../../src/log.js'
-import { startDaemon, type Daemon } from '../../src/main.js'
-import { threeVendorConfig } from '../helpers/daemon-config.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { Daemon } from '../../src/main.js'
+import { primedDaemon } from '../helpers/daemon-config.js'
 
 let daemon: Daemon
 beforeAll(async () => {
-  const config = threeVendorConfig()
-  daemon = await startDaemon({ config, log: silentLogger, dbPath: join(tempDir(), 'wb.db'), schedules: false, env: { WEIGHBRIDGE_ADMIN_TOKEN: 'adm' } })
-  for (let i = 0; i < 6; i++) await daemon.scheduler.runRound(config.schedules[0]!)
-  daemon.writer.flush()
-  await daemon.stats.refresh()
-  daemon.weights.recompute()
+  daemon = await primedDaemon({ env: { WEIGHBRIDGE_ADMIN_TOKEN: 'adm' } })
 })
 afterAll(async () => daemon?.stop())
 

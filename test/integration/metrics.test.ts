@@ -1,21 +1,13 @@
-import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../src/log.js'
-import { startDaemon, type Daemon } from '../../src/main.js'
-import { threeVendorConfig } from '../helpers/daemon-config.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { Daemon } from '../../src/main.js'
+import { primedDaemon } from '../helpers/daemon-config.js'
 
 let daemon: Daemon | undefined
 afterAll(async () => daemon?.stop())
 
 describe('GET /metrics (Prometheus)', () => {
   it('exports GenAI-convention histograms per offering, outcomes, published weights and the daemon\'s own health', async () => {
-    const config = threeVendorConfig()
-    daemon = await startDaemon({ config, log: silentLogger, dbPath: join(tempDir(), 'wb.db'), schedules: false })
-    for (let i = 0; i < 6; i++) await daemon.scheduler.runRound(config.schedules[0]!)
-    daemon.writer.flush()
-    await daemon.stats.refresh()
-    daemon.weights.recompute()
+    daemon = await primedDaemon()
     const res = await fetch(`${daemon.url}/metrics`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)

@@ -2,11 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../src/log.js'
-import { startDaemon, type Daemon } from '../../src/main.js'
+import type { Daemon } from '../../src/main.js'
 import type { WeightsDocument } from '../../src/routing/publisher.js'
 import { nginxUpstreamName } from '../../src/routing/render.js'
-import { threeVendorConfig } from '../helpers/daemon-config.js'
+import { primedDaemon } from '../helpers/daemon-config.js'
 import { envoyRouteConfiguration, litellmConfig, portkeyConfig } from '../helpers/gateway-schemas.js'
 import { tempDir } from '../helpers/tmp.js'
 
@@ -18,12 +17,7 @@ const get = async (q: string) => {
 }
 
 beforeAll(async () => {
-  const config = threeVendorConfig()
-  daemon = await startDaemon({ config, log: silentLogger, dbPath: join(tempDir(), 'wb.db'), schedules: false })
-  for (let i = 0; i < 6; i++) await daemon.scheduler.runRound(config.schedules[0]!)
-  daemon.writer.flush()
-  await daemon.stats.refresh()
-  daemon.weights.recompute()
+  daemon = await primedDaemon()
   doc = JSON.parse((await get('')).text) as WeightsDocument
   expect(doc.status).toBe('ok')
 })
